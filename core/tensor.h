@@ -101,9 +101,10 @@ class Tensor {
   /// As `dtype` (this tensor if already so).
   Tensor to(DType dtype) const;
   /// Copies src into this tensor in place: broadcasting, casting, across devices.
-  Tensor& copy_(const Tensor& src);
-  Tensor& fill_(double value);
-  Tensor& zero_() { return fill_(0.0); }
+  /// (In-place ops are const, as in PyTorch: they change the data, not the handle.)
+  const Tensor& copy_(const Tensor& src) const;
+  const Tensor& fill_(double value) const;
+  const Tensor& zero_() const { return fill_(0.0); }
 
   // ---- values ----
   /// The single element as double; throws ValueError unless numel() == 1.

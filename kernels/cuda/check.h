@@ -40,4 +40,11 @@ const char* cublas_status_text(cublasStatus_t status);
   } while (0)
 
 /// Checks the launch just made (configuration errors; faults surface at the next sync).
-#define MINIDL_CUDA_CHECK_LAUNCH(kernel_name) MINIDL_CUDA_CHECK(cudaGetLastError())
+#define MINIDL_CUDA_CHECK_LAUNCH(kernel_name)                                                  \
+  do {                                                                                         \
+    const cudaError_t minidl_status_ = cudaGetLastError();                                     \
+    if (minidl_status_ != cudaSuccess)                                                         \
+      ::minidl::kernels::cuda::detail::throw_cuda_error("launch of " #kernel_name,             \
+                                                        cudaGetErrorString(minidl_status_),    \
+                                                        __FILE__, __LINE__);                   \
+  } while (0)

@@ -1,0 +1,35 @@
+// Element conversion between dtypes, the same on both backends: 16-bit floats
+// go through float, bool is "non-zero".
+#pragma once
+
+#include <type_traits>
+
+#include "kernels/math/half.h"
+#include "kernels/math/host_device.h"
+
+namespace minidl::kernels {
+
+template <typename T>
+inline constexpr bool is_16bit_float = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+/// A 16-bit float widened to float; any other value unchanged.
+template <typename T>
+MINIDL_HD_INLINE auto widen(T v) {
+  if constexpr (is_16bit_float<T>) return static_cast<float>(v);
+  else return v;
+}
+
+template <typename To, typename From>
+MINIDL_HD_INLINE To cast_value(From v) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, bool>) {
+    return widen(v) != 0;
+  } else if constexpr (is_16bit_float<To>) {
+    return To(static_cast<float>(widen(v)));
+  } else {
+    return static_cast<To>(widen(v));
+  }
+}
+
+}  // namespace minidl::kernels
