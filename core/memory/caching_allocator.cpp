@@ -1,0 +1,178 @@
+// The caching allocator's bookkeeping: best-fit lookup in per-pool free sets,
+// block splitting and merging inside segments, OOM recovery (free the cache,
+// retry once) and statistics. See caching_allocator.h for the size classes.
+#include "core/memory/caching_allocator.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdint>
+#include <tuple>
+
+#include "core/error.h"
+
+namespace minidl::detail {
+namespace {
+std::uintptr_t address(const void* ptr) { return reinterpret_cast<std::uintptr_t>(ptr); }
+}  // namespace
+
+bool CachingAllocator::BlockOrder::operator()(const Block* a, const Block* b) const {
+  return std::make_tuple(address(a->stream), a->size, address(a->ptr)) <
+         std::make_tuple(address(b->stream), b->size, address(b->ptr));
+}
+
+CachingAllocator::CachingAllocator(BackingAllocator& backing, std::string name)
+    : backing_(backing), name_(std::move(name)) {}
+
+CachingAllocator::~CachingAllocator() {
+  std::lock_guard lock(mutex_);
+  release_free_segments();
+  // What remains belongs to segments with live blocks: forget the bookkeeping only.
+  for (FreeBlocks* free_blocks : {&small_free_, &large_free_})
+    for (Block* block : *free_blocks) delete block;
+  for (auto& [ptr, block] : live_) delete block;
+}
+
+void* CachingAllocator::allocate(std::size_t nbytes, void* stream) {
+  std::lock_guard lock(mutex_);
+  if (nbytes > kMaxRequest) throw_oom(nbytes, "more than this allocator supports");
+  const std::size_t rounded = round_size(nbytes);
+  const bool small_pool = is_small_request(rounded);
+  Block* block = find_free_block(rounded, stream, small_pool);
+  if (block != nullptr) {
+    ++stats_.num_cache_hits;
+  } else {
+    block = new_segment(rounded, stream, small_pool);
+    if (block == nullptr) {
+      // Cached blocks of other sizes or streams may be what stands in the way.
+      release_free_segments();
+      block = new_segment(rounded, stream, small_pool);
+    }
+    if (block == nullptr) throw_oom(nbytes, "even after releasing the cache and retrying");
+  }
+  if (should_split(block->size, rounded, small_pool)) split(block, rounded);
+  count_allocation(block);
+  return block->ptr;
+}
+
+void CachingAllocator::deallocate(void* ptr) noexcept {
+  if (ptr == nullptr) return;
+  std::lock_guard lock(mutex_);
+  const auto found = live_.find(ptr);
+  if (found == live_.end()) {
+    ++stats_.num_invalid_frees;
+    return;
+  }
+  Block* block = found->second;
+  live_.erase(found);
+  block->allocated = false;
+  stats_.allocated_bytes -= block->size;
+  ++stats_.num_frees;
+  pool(block->small_pool).insert(merge_free_neighbours(block));
+}
+
+void CachingAllocator::empty_cache() {
+  std::lock_guard lock(mutex_);
+  release_free_segments();
+}
+
+MemoryStats CachingAllocator::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void CachingAllocator::reset_peak() {
+  std::lock_guard lock(mutex_);
+  stats_.peak_allocated_bytes = stats_.allocated_bytes;
+  stats_.peak_reserved_bytes = stats_.reserved_bytes;
+}
+
+CachingAllocator::Block* CachingAllocator::find_free_block(std::size_t rounded, void* stream,
+                                                           bool small_pool) {
+  FreeBlocks& free_blocks = pool(small_pool);
+  Block key{nullptr, rounded, stream, small_pool};
+  const auto found = free_blocks.lower_bound(&key);
+  if (found == free_blocks.end() || (*found)->stream != stream) return nullptr;
+  Block* block = *found;
+  free_blocks.erase(found);
+  return block;
+}
+
+CachingAllocator::Block* CachingAllocator::new_segment(std::size_t rounded, void* stream,
+                                                       bool small_pool) {
+  const std::size_t size = segment_size(rounded);
+  void* ptr = backing_.raw_malloc(size);
+  if (ptr == nullptr) return nullptr;
+  ++stats_.num_backing_mallocs;
+  stats_.reserved_bytes += size;
+  stats_.peak_reserved_bytes = std::max(stats_.peak_reserved_bytes, stats_.reserved_bytes);
+  return new Block{ptr, size, stream, small_pool};
+}
+
+// Keeps the first `rounded` bytes in `block`; the tail becomes a free block.
+void CachingAllocator::split(Block* block, std::size_t rounded) {
+  auto* tail = new Block{static_cast<char*>(block->ptr) + rounded, block->size - rounded, block->stream,
+                         block->small_pool};
+  tail->prev = block;
+  tail->next = block->next;
+  if (tail->next != nullptr) tail->next->prev = tail;
+  block->next = tail;
+  block->size = rounded;
+  pool(block->small_pool).insert(tail);
+}
+
+// Absorbs free neighbours into `block` (removing them from the free set) and returns it.
+CachingAllocator::Block* CachingAllocator::merge_free_neighbours(Block* block) {
+  FreeBlocks& free_blocks = pool(block->small_pool);
+  if (Block* next = block->next; next != nullptr && !next->allocated) {
+    free_blocks.erase(next);
+    block->size += next->size;
+    block->next = next->next;
+    if (block->next != nullptr) block->next->prev = block;
+    delete next;
+  }
+  if (Block* prev = block->prev; prev != nullptr && !prev->allocated) {
+    free_blocks.erase(prev);
+    prev->size += block->size;
+    prev->next = block->next;
+    if (prev->next != nullptr) prev->next->prev = prev;
+    delete block;
+    block = prev;
+  }
+  return block;
+}
+
+// A free block with no neighbours is a whole segment nobody uses.
+void CachingAllocator::release_free_segments() {
+  for (FreeBlocks* free_blocks : {&small_free_, &large_free_}) {
+    for (auto it = free_blocks->begin(); it != free_blocks->end();) {
+      Block* block = *it;
+      if (block->prev != nullptr || block->next != nullptr) {
+        ++it;
+        continue;
+      }
+      it = free_blocks->erase(it);
+      backing_.raw_free(block->ptr);
+      ++stats_.num_backing_frees;
+      stats_.reserved_bytes -= block->size;
+      delete block;
+    }
+  }
+}
+
+void CachingAllocator::throw_oom(std::size_t nbytes, const char* why) {
+  ++stats_.num_ooms;
+  char mib[32];
+  std::snprintf(mib, sizeof mib, "%.2f", static_cast<double>(nbytes) / (1024.0 * 1024.0));
+  throw OutOfMemoryError(str_cat(name_, ": out of memory: tried to allocate ", nbytes, " bytes (", mib,
+                                 " MiB), ", why, "; ", to_string(stats_)));
+}
+
+void CachingAllocator::count_allocation(Block* block) {
+  block->allocated = true;
+  live_.emplace(block->ptr, block);
+  ++stats_.num_allocs;
+  stats_.allocated_bytes += block->size;
+  stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
+}
+
+}  // namespace minidl::detail

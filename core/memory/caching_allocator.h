@@ -1,0 +1,111 @@
+// Host-side bookkeeping of a caching allocator, a simplified PyTorch
+// CUDACachingAllocator: blocks rounded to 512 B, kept on per-stream free lists,
+// split and merged inside segments got from a BackingAllocator, reused without
+// calling it. No CUDA here, so it is tested with a fake backing allocator.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "core/memory/memory_stats.h"
+
+namespace minidl::detail {
+
+/// The real memory source behind the cache (cudaMalloc, cudaMallocHost, a test fake).
+struct BackingAllocator {
+  virtual ~BackingAllocator() = default;
+  /// nullptr when out of memory; other failures throw.
+  virtual void* raw_malloc(std::size_t nbytes) = 0;
+  virtual void raw_free(void* ptr) noexcept = 0;
+};
+
+// Size classes. Small requests share 2 MiB segments; large ones get a segment each.
+inline constexpr std::size_t kMinBlockSize = 512;              ///< granularity of every block
+inline constexpr std::size_t kSmallRequestMax = 1 << 20;       ///< largest small-pool request
+inline constexpr std::size_t kSmallSegmentSize = 2 << 20;      ///< segment carved for small blocks
+inline constexpr std::size_t kLargeSegmentRounding = 2 << 20;  ///< large segments are multiples of this
+inline constexpr std::size_t kMaxRequest = std::size_t{1} << 60;  ///< above this: OOM, no rounding overflow
+
+/// nbytes rounded up to a multiple of kMinBlockSize; 0 becomes kMinBlockSize.
+constexpr std::size_t round_size(std::size_t nbytes) {
+  return nbytes < kMinBlockSize ? kMinBlockSize : (nbytes + kMinBlockSize - 1) / kMinBlockSize * kMinBlockSize;
+}
+/// Whether a rounded request is served by the small pool.
+constexpr bool is_small_request(std::size_t rounded) { return rounded <= kSmallRequestMax; }
+/// Bytes to ask the backing allocator for when no cached block fits a rounded request.
+constexpr std::size_t segment_size(std::size_t rounded) {
+  return is_small_request(rounded)
+             ? kSmallSegmentSize
+             : (rounded + kLargeSegmentRounding - 1) / kLargeSegmentRounding * kLargeSegmentRounding;
+}
+/// Whether a free block of block_size serving `rounded` keeps its tail as a new free
+/// block. Large-pool tails must stay large (> 1 MiB) so the two pools never mix.
+constexpr bool should_split(std::size_t block_size, std::size_t rounded, bool small_pool) {
+  const std::size_t remaining = block_size - rounded;
+  return small_pool ? remaining >= kMinBlockSize : remaining > kSmallRequestMax;
+}
+
+/// Thread-safe. Blocks freed on a stream are only reused by requests of the same
+/// stream, so stream order alone makes reuse safe; a block used by another stream
+/// must not be freed before that stream is done with it.
+class CachingAllocator {
+ public:
+  /// `name` (e.g. "cuda:0") prefixes error messages. `backing` must outlive this.
+  CachingAllocator(BackingAllocator& backing, std::string name);
+  /// Gives back the fully free segments; segments with live blocks are left alone
+  /// (their pointers may still be in use), so destroy only when all blocks are freed.
+  ~CachingAllocator();
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
+
+  /// At least nbytes, 512-byte aligned relative to the segment start. nbytes == 0
+  /// returns a valid, unique pointer (a minimum block), like cpu_allocator().
+  /// Out of memory: empties the cache, retries once, then throws OutOfMemoryError.
+  void* allocate(std::size_t nbytes, void* stream);
+  /// nullptr is ignored; an unknown or already freed pointer is counted in
+  /// num_invalid_frees and otherwise ignored. Never throws.
+  void deallocate(void* ptr) noexcept;
+  /// Gives every fully free segment back to the backing allocator.
+  void empty_cache();
+  MemoryStats stats() const;
+  void reset_peak();
+
+ private:
+  struct Block {
+    void* ptr;
+    std::size_t size;
+    void* stream;
+    bool small_pool;
+    bool allocated = false;
+    Block* prev = nullptr;  // neighbours in the same segment
+    Block* next = nullptr;
+  };
+  // Best fit: the first block not smaller than the request, among the same stream's.
+  struct BlockOrder {
+    bool operator()(const Block* a, const Block* b) const;
+  };
+  using FreeBlocks = std::set<Block*, BlockOrder>;
+
+  FreeBlocks& pool(bool small_pool) { return small_pool ? small_free_ : large_free_; }
+  Block* find_free_block(std::size_t rounded, void* stream, bool small_pool);
+  Block* new_segment(std::size_t rounded, void* stream, bool small_pool);
+  void split(Block* block, std::size_t rounded);
+  Block* merge_free_neighbours(Block* block);
+  void release_free_segments();
+  [[noreturn]] void throw_oom(std::size_t nbytes, const char* why);
+  void count_allocation(Block* block);
+
+  BackingAllocator& backing_;
+  const std::string name_;
+  mutable std::mutex mutex_;
+  FreeBlocks small_free_;
+  FreeBlocks large_free_;
+  std::unordered_map<void*, Block*> live_;
+  MemoryStats stats_;
+};
+
+}  // namespace minidl::detail
