@@ -1,0 +1,104 @@
+// cuda_allocator(index): one CachingAllocator per CUDA device over cudaMalloc/
+// cudaFree (through kernels/cuda/runtime.h, so no CUDA headers here), with
+// blocks kept per the calling thread's current stream; and the minidl::cuda
+// statistics functions. Without CUDA every entry point throws DeviceUnavailableError.
+#include <vector>
+
+#include "core/error.h"
+#include "core/memory/allocator.h"
+#include "core/memory/caching_allocator.h"
+#include "core/memory/memory_stats.h"
+#include "core/stream.h"
+#include "kernels/cuda/runtime.h"
+
+namespace minidl {
+namespace cu = kernels::cuda;
+
+namespace {
+// Switches the calling thread to `index` for one runtime call and back, so a
+// segment allocation never changes the device the caller was working on.
+class DeviceSwitch {
+ public:
+  explicit DeviceSwitch(int index) : previous_(cu::current_device()), switched_(previous_ != index) {
+    if (switched_) cu::set_device(index);
+  }
+  ~DeviceSwitch() {
+    if (!switched_) return;
+    try {
+      cu::set_device(previous_);
+    } catch (...) {  // destructors never throw; the next checked call reports a broken context
+    }
+  }
+  DeviceSwitch(const DeviceSwitch&) = delete;
+  DeviceSwitch& operator=(const DeviceSwitch&) = delete;
+
+ private:
+  int previous_;
+  bool switched_;
+};
+
+class DeviceBacking final : public detail::BackingAllocator {
+ public:
+  explicit DeviceBacking(int index) : index_(index) {}
+  void* raw_malloc(std::size_t nbytes) override {
+    DeviceSwitch on_device(index_);
+    return cu::malloc_device(nbytes);
+  }
+  void raw_free(void* ptr) noexcept override {
+    try {
+      DeviceSwitch on_device(index_);
+      cu::free_device(ptr);
+    } catch (...) {  // could not even select the device: the context is gone, nothing to free
+    }
+  }
+
+ private:
+  int index_;
+};
+
+class CudaCachingAllocator final : public Allocator {
+ public:
+  explicit CudaCachingAllocator(int index)
+      : index_(index), backing_(index), cache_(backing_, Device::cuda(index).str()) {}
+  void* allocate(std::size_t nbytes) override {
+    return cache_.allocate(nbytes, Stream::current(Device::cuda(index_)).handle());
+  }
+  void deallocate(void* ptr) noexcept override { cache_.deallocate(ptr); }
+  detail::CachingAllocator& cache() { return cache_; }
+
+ private:
+  int index_;
+  DeviceBacking backing_;
+  detail::CachingAllocator cache_;
+};
+
+// One allocator per device, made on first use and never destroyed, so tensors
+// released during static destruction still find theirs. Empty without a device.
+const std::vector<CudaCachingAllocator*>& device_allocators() {
+  static const auto* allocators = [] {
+    auto* all = new std::vector<CudaCachingAllocator*>();
+    for (int index = 0; index < cuda_device_count(); ++index) all->push_back(new CudaCachingAllocator(index));
+    return all;
+  }();
+  return *allocators;
+}
+
+CudaCachingAllocator& device_allocator(int index) {
+  check_device(Device::cuda(index));
+  return *device_allocators().at(static_cast<std::size_t>(index));
+}
+}  // namespace
+
+Allocator& cuda_allocator(int index) { return device_allocator(index); }
+
+namespace cuda {
+MemoryStats memory_stats(int device) { return device_allocator(device).cache().stats(); }
+
+void empty_cache() {
+  for (CudaCachingAllocator* allocator : device_allocators()) allocator->cache().empty_cache();
+}
+
+void reset_peak_memory_stats(int device) { device_allocator(device).cache().reset_peak(); }
+}  // namespace cuda
+
+}  // namespace minidl
