@@ -4,8 +4,8 @@
 #include "core/memory/caching_allocator.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <tuple>
 
 #include "core/error.h"
@@ -97,8 +97,7 @@ CachingAllocator::Block* CachingAllocator::find_free_block(std::size_t rounded, 
   return block;
 }
 
-CachingAllocator::Block* CachingAllocator::new_segment(std::size_t rounded, void* stream,
-                                                       bool small_pool) {
+CachingAllocator::Block* CachingAllocator::new_segment(std::size_t rounded, void* stream, bool small_pool) {
   const std::size_t size = segment_size(rounded);
   void* ptr = backing_.raw_malloc(size);
   if (ptr == nullptr) return nullptr;

@@ -24,15 +24,16 @@ struct BackingAllocator {
 };
 
 // Size classes. Small requests share 2 MiB segments; large ones get a segment each.
-inline constexpr std::size_t kMinBlockSize = 512;              ///< granularity of every block
-inline constexpr std::size_t kSmallRequestMax = 1 << 20;       ///< largest small-pool request
-inline constexpr std::size_t kSmallSegmentSize = 2 << 20;      ///< segment carved for small blocks
-inline constexpr std::size_t kLargeSegmentRounding = 2 << 20;  ///< large segments are multiples of this
+inline constexpr std::size_t kMinBlockSize = 512;                 ///< granularity of every block
+inline constexpr std::size_t kSmallRequestMax = 1 << 20;          ///< largest small-pool request
+inline constexpr std::size_t kSmallSegmentSize = 2 << 20;         ///< segment carved for small blocks
+inline constexpr std::size_t kLargeSegmentRounding = 2 << 20;     ///< large segments are multiples of this
 inline constexpr std::size_t kMaxRequest = std::size_t{1} << 60;  ///< above this: OOM, no rounding overflow
 
 /// nbytes rounded up to a multiple of kMinBlockSize; 0 becomes kMinBlockSize.
 constexpr std::size_t round_size(std::size_t nbytes) {
-  return nbytes < kMinBlockSize ? kMinBlockSize : (nbytes + kMinBlockSize - 1) / kMinBlockSize * kMinBlockSize;
+  return nbytes < kMinBlockSize ? kMinBlockSize
+                                : (nbytes + kMinBlockSize - 1) / kMinBlockSize * kMinBlockSize;
 }
 /// Whether a rounded request is served by the small pool.
 constexpr bool is_small_request(std::size_t rounded) { return rounded <= kSmallRequestMax; }

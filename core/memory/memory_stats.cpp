@@ -14,8 +14,7 @@ std::string mib(std::size_t bytes) {
 
 std::string to_string(const MemoryStats& s) {
   std::string out = "allocated " + mib(s.allocated_bytes) + " (peak " + mib(s.peak_allocated_bytes) +
-                    "), reserved " + mib(s.reserved_bytes) + " (peak " + mib(s.peak_reserved_bytes) +
-                    "), ";
+                    "), reserved " + mib(s.reserved_bytes) + " (peak " + mib(s.peak_reserved_bytes) + "), ";
   out += std::to_string(s.num_allocs) + " allocs, " + std::to_string(s.num_frees) + " frees, " +
          std::to_string(s.num_cache_hits) + " cache hits, " + std::to_string(s.num_backing_mallocs) +
          " backing mallocs, " + std::to_string(s.num_backing_frees) + " backing frees, " +

@@ -21,8 +21,8 @@ TEST(MemoryStats, ToStringShowsMiBAndCounters) {
   const std::string text = to_string(stats);
   EXPECT_NE(text.find("allocated 1.50 MiB (peak 2.00 MiB)"), std::string::npos) << text;
   EXPECT_NE(text.find("reserved 4.00 MiB (peak 6.00 MiB)"), std::string::npos) << text;
-  for (const char* part : {"11 allocs", "7 frees", "8 cache hits", "3 backing mallocs", "1 backing frees",
-                           "2 OOMs"})
+  for (const char* part :
+       {"11 allocs", "7 frees", "8 cache hits", "3 backing mallocs", "1 backing frees", "2 OOMs"})
     EXPECT_NE(text.find(part), std::string::npos) << part << " missing from: " << text;
   EXPECT_EQ(text.find("invalid"), std::string::npos) << text;
 }
