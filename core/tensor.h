@@ -115,11 +115,29 @@ class Tensor {
   /// PyTorch-like text: tensor([[1., 2.], [3., 4.]], dtype=float32, device=cpu).
   std::string str() const;
 
+  // ---- autograd (core/autograd.h) ----
+  bool requires_grad() const;
+  /// Marks a leaf as needing a gradient (or freezes it with false); returns *this.
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  /// The accumulated gradient of a leaf (undefined until a backward reaches it).
+  Tensor grad() const;
+  /// Replaces the gradient (e.g. with an undefined Tensor to drop it).
+  void set_grad(const Tensor& grad) const;
+  /// True for tensors not produced by a recorded op.
+  bool is_leaf() const;
+  /// The name of the op that produced this tensor ("" for leaves).
+  std::string grad_fn_name() const;
+  /// The same data, cut off from the graph (a new leaf that does not require grad).
+  Tensor detach() const;
+  /// Backpropagates from this tensor; `grad` defaults to 1 for a one-element tensor.
+  void backward(const Tensor& grad = {}, bool retain_graph = false) const;
+
   /// Internal: the shared implementation (autograd attaches its metadata here).
   detail::TensorImpl& impl() const {
     MINIDL_CHECK(impl_ != nullptr, ValueError, "operation on an undefined tensor");
     return *impl_;
   }
+  const std::shared_ptr<detail::TensorImpl>& impl_ptr() const { return impl_; }
 
  private:
   std::shared_ptr<detail::TensorImpl> impl_;
