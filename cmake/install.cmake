@@ -3,6 +3,9 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
+# The installed library keeps the run path of the libraries it links outside the
+# system folders (CUDA toolkit, a pip wheel's cuDNN), so it loads without LD_LIBRARY_PATH.
+set_target_properties(minidl PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(TARGETS minidl EXPORT minidlTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

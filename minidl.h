@@ -1,0 +1,11 @@
+// minidl's public API in one header: #include <minidl.h>. It includes no CUDA
+// header, so programs that use minidl compile without the CUDA toolkit.
+#pragma once
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/memory/memory_stats.h"
+#include "core/stream.h"
+#include "core/tensor.h"
+// To come with their issues: "core/random.h", "core/generator.h".
