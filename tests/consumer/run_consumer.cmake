@@ -3,7 +3,7 @@
 # runs its program and checks what it prints. Each step's output is shown on failure.
 cmake_minimum_required(VERSION 3.24)
 
-foreach(var MINIDL_BUILD_DIR PROJECT_DIR WORK_DIR GENERATOR CXX_COMPILER)
+foreach(var MINIDL_BUILD_DIR PROJECT_DIR WORK_DIR GENERATOR CXX_COMPILER README)
   if(NOT ${var})
     message(FATAL_ERROR "run_consumer.cmake needs -D${var}=...")
   endif()
@@ -11,6 +11,14 @@ endforeach()
 if(NOT CONFIG)
   set(CONFIG Release)
 endif()
+# The README shows main.cpp as the example: keep the two identical.
+file(READ "${PROJECT_DIR}/main.cpp" example)
+file(READ "${README}" readme)
+string(FIND "${readme}" "```cpp\n${example}```" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "package_consumer: README.md does not show ${PROJECT_DIR}/main.cpp verbatim in a cpp block")
+endif()
+
 set(prefix "${WORK_DIR}/prefix")
 set(build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
