@@ -126,7 +126,8 @@ stage_configure() {
   # shellcheck disable=SC2206  # extra arguments are split on spaces on purpose
   args+=(${MINIDL_CMAKE_ARGS:-})
   if cmake "${args[@]}" >"$out_dir/configure.log" 2>&1; then
-    set_status configure "ok (CUDA architectures: $archs)"
+    set_status configure "ok ($(grep -o 'minidl: CUDA backend [A-Z]*' "$out_dir/configure.log" | cut -d' ' -f2-),\
+ CUDA architectures: $archs)"
   else
     set_status configure "FAILED (see $build_dir/gpu_check/configure.log): $(grep -m1 -A2 'CMake Error' \
       "$out_dir/configure.log" | tr '\n' ' ' | cut -c1-300)"

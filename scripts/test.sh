@@ -15,6 +15,9 @@ jobs="$(nproc)"
 packages=(build-essential cmake g++ pkg-config libgtest-dev libgmock-dev googletest libbenchmark-dev
   libopenblas-dev nlohmann-json3-dev libcli11-dev ccache)
 
+# ccache (used by the build when present) may share results between clones in different folders.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
+
 log() { printf '\n==> %s\n' "$*"; }
 
 install_packages() {
