@@ -13,8 +13,15 @@ if(NOT MINIDL_CUDA STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
     endif()
     enable_language(CUDA)
-    # CMake 3.25 does not know nvcc 13's dialect flags, so C++20 is asked for directly
-    # (cmake/library.cmake adds -std=c++20 to CUDA compiles).
+    # CMake 3.25 predates nvcc's C++20 support: teach it the flag.
+    if(NOT CMAKE_CUDA20_COMPILE_FEATURES)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_COMPILE_FEATURES cuda_std_20)
+      list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+    endif()
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
     find_path(CUDNN_INCLUDE_DIR cudnn.h
       HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_INCLUDE_DIRS}

@@ -33,5 +33,5 @@ if(MINIDL_WITH_CUDA)
   target_link_libraries(minidl PRIVATE CUDA::cudart_static CUDA::cublas ${CUDNN_LIBRARY})
   string(REPLACE ";" "," MINIDL_CUDA_HOST_WARNINGS "${MINIDL_WARNINGS}")
   target_compile_options(minidl PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:
-    -std=c++20 --expt-relaxed-constexpr -Xcompiler=${MINIDL_CUDA_HOST_WARNINGS} -Xcudafe=--display_error_number>)
+    --expt-relaxed-constexpr -Xcompiler=${MINIDL_CUDA_HOST_WARNINGS} -Xcudafe=--display_error_number>)
 endif()
