@@ -20,7 +20,9 @@
 // C library's and CUDA's log/sin/cos differ in the last bit, so the ones below are our
 // own, evaluated only with correctly rounded operations. Every product that meets an
 // addition is an explicit fma: then no compiler can fuse (contract) differently on the
-// CPU and the GPU. On the device the _rn intrinsics keep --use_fast_math from changing it.
+// CPU and the GPU (checked: the PTX is the same with -fmad=false, but for 1 - u, whose
+// product is exact). On the device the _rn intrinsics keep --use_fast_math from swapping in
+// approximations; its flush-to-zero could still differ, so the library is built without it.
 
 namespace minidl::kernels {
 
@@ -101,15 +103,15 @@ MINIDL_HD_INLINE double uniform_double(uint32_t w) { return (static_cast<double>
 
 /// uniform_float or uniform_double by the draw type A.
 template <typename A> MINIDL_HD_INLINE A uniform01(uint32_t w) {
-  if constexpr (std::is_same_v<A, double>) return uniform_double(w);
-  else return uniform_float(w);
+  if constexpr (std::is_same_v<A, double>)
+    return uniform_double(w);
+  else
+    return uniform_float(w);
 }
 
 /// The threshold of bernoulli_draw: ceil(prob * 2^32), so that w < threshold  <=>  w * 2^-32 < prob
 /// (the 32-bit uniform below prob). prob in [0, 1]; prob 1 gives 2^32: always true.
-inline uint64_t bernoulli_threshold(double prob) {
-  return static_cast<uint64_t>(std::ceil(prob * 0x1p32));
-}
+inline uint64_t bernoulli_threshold(double prob) { return static_cast<uint64_t>(std::ceil(prob * 0x1p32)); }
 /// True with probability prob (see bernoulli_threshold): the same mask whatever the dtype.
 MINIDL_HD_INLINE bool bernoulli_draw(uint32_t w, uint64_t threshold) { return w < threshold; }
 
@@ -132,8 +134,8 @@ MINIDL_HD_INLINE float log_float(float x) {
   const float hf = 0.5f * f;
   const float s = detail::div_rn(f, 2.0f + f);
   const float z = s * s, w = z * z;
-  const float t1 = w * fma_rn(w, 0xf89e26.0p-26f, 0xccce13.0p-25f);
-  const float r = fma_rn(z, fma_rn(w, 0x91e9ee.0p-25f, 0xaaaaaa.0p-24f), t1);
+  const float t1 = w * fma_rn(w, 0x1.f13c4cp-3f, 0x1.999c26p-2f);
+  const float r = fma_rn(z, fma_rn(w, 0x1.23d3dcp-2f, 0x1.555554p-1f), t1);
   const float dk = static_cast<float>(k);
   // s*(hf*f + r) + dk*ln2_lo - hf*f + f + dk*ln2_hi
   const float a = fma_rn(s, fma_rn(hf, f, r), dk * 9.0580006145e-06f);
@@ -152,28 +154,25 @@ MINIDL_HD_INLINE double log_double(double x) {
   const double hf = 0.5 * f;
   const double s = detail::div_rn(f, 2.0 + f);
   const double z = s * s, w = z * z;
-  const double t1 = w * fma_rn(w, fma_rn(w, 1.531383769920937332e-01, 2.222219843214978396e-01),
-                               3.999999999940941908e-01);
-  const double t2 = fma_rn(w, fma_rn(w, fma_rn(w, 1.479819860511658591e-01, 1.818357216161805012e-01),
-                                     2.857142874366239149e-01),
-                           6.666666666666735130e-01);
+  const double t1 =
+      w * fma_rn(w, fma_rn(w, 1.531383769920937332e-01, 2.222219843214978396e-01), 3.999999999940941908e-01);
+  const double t2 = fma_rn(
+      w, fma_rn(w, fma_rn(w, 1.479819860511658591e-01, 1.818357216161805012e-01), 2.857142874366239149e-01),
+      6.666666666666735130e-01);
   const double r = fma_rn(z, t2, t1);
   const double dk = static_cast<double>(k);
   const double a = fma_rn(s, fma_rn(hf, f, r), dk * 1.90821492927058770002e-10);
   return fma_rn(dk, 6.93147180369123816490e-01, fma_rn(-hf, f, a) + f);
 }
 
-/// sin and cos of x in [-pi/4, pi/4] (fdlibm k_sinf/k_cosf polynomials).
+/// sin and cos of x in [-pi/4, pi/4] (fdlibm k_sinf/k_cosf polynomials, coefficients rounded to float).
 MINIDL_HD_INLINE void sincos_kernel(float x, float* sin_x, float* cos_x) {
   using detail::fma_rn;
   const float z = x * x;
-  const float ps = fma_rn(z, fma_rn(z, fma_rn(z, 0x16cd878c3b46a7.0p-71f, -0x1a00f9e2cae774.0p-65f),
-                                    0x111110896efbb2.0p-59f),
-                          -0x15555554cbac77.0p-55f);
+  const float ps =
+      fma_rn(z, fma_rn(z, fma_rn(z, 0x1.6cd878p-19f, -0x1.a00f9ep-13f), 0x1.111108p-7f), -0x1.555556p-3f);
   *sin_x = fma_rn(x * z, ps, x);
-  const float pc = fma_rn(z, fma_rn(z, fma_rn(z, 0x199342e0ee5069.0p-68f, -0x16c087e80f1e27.0p-62f),
-                                    0x155553e1053a42.0p-57f),
-                          -0x1ffffffd0c5e81.0p-54f);
+  const float pc = fma_rn(z, fma_rn(z, fma_rn(z, 0x1.99342ep-16f, -0x1.6c087ep-10f), 0x1.55553ep-5f), -0.5f);
   *cos_x = fma_rn(z, pc, 1.0f);
 }
 
@@ -201,7 +200,7 @@ MINIDL_HD_INLINE void sincos_kernel(double x, double* sin_x, double* cos_x) {
 /// sin and cos of 2*pi * turns / 2^32. The quarter turn is taken from the integer, so the
 /// polynomial only sees [-pi/4, pi/4] and no rounding of pi enters the reduction.
 template <typename A> MINIDL_HD_INLINE void sincos_turns(uint32_t turns, A* sin_t, A* cos_t) {
-  const uint32_t quadrant = (turns + 0x20000000u) >> 30;  // nearest quarter turn, mod 4
+  const uint32_t quadrant = (turns + 0x20000000u) >> 30;             // nearest quarter turn, mod 4
   const auto rest = static_cast<int32_t>(turns - (quadrant << 30));  // in [-2^29, 2^29)
   const A x = static_cast<A>(rest) * static_cast<A>(3.14159265358979323846 * 0x1p-31);
   A s, c;
@@ -217,7 +216,8 @@ template <typename A> MINIDL_HD_INLINE void sincos_turns(uint32_t turns, A* sin_
 /// Box–Muller: two standard normals from two words, r = sqrt(-2 log u1), theta = 2*pi*u2;
 /// *z_cos = r cos(theta) (the even element), *z_sin = r sin(theta) (the odd one). float: u1 =
 /// 1 - uniform_float in (0, 1], theta from the top 24 bits; double: both from all 32 bits.
-template <typename A> MINIDL_HD_INLINE void box_muller(uint32_t w_radius, uint32_t w_angle, A* z_cos, A* z_sin) {
+template <typename A>
+MINIDL_HD_INLINE void box_muller(uint32_t w_radius, uint32_t w_angle, A* z_cos, A* z_sin) {
   A r, s, c;
   if constexpr (std::is_same_v<A, double>) {
     r = detail::sqrt_rn(-2.0 * log_double(uniform_double(w_radius)));
@@ -295,9 +295,12 @@ MINIDL_HD_INLINE void write_random_block(T* dst, int64_t n, int64_t block, uint6
 template <typename T> T next_below(T v) {
   if constexpr (is_16bit_float<T>) {
     uint16_t bits = v.bits;
-    if ((bits & 0x7fffu) == 0) bits = 0x8001u;  // below +-0: the smallest negative subnormal
-    else if (bits & 0x8000u) ++bits;
-    else --bits;
+    if ((bits & 0x7fffu) == 0)
+      bits = 0x8001u;  // below +-0: the smallest negative subnormal
+    else if (bits & 0x8000u)
+      ++bits;
+    else
+      --bits;
     T below;
     below.bits = bits;
     return below;
@@ -318,7 +321,9 @@ template <typename T> UniformDraw<T> make_uniform_draw(double low, double high) 
 template <typename T> NormalDraw<T> make_normal_draw(double mean, double stddev) {
   return {static_cast<draw_t<T>>(mean), static_cast<draw_t<T>>(stddev)};
 }
-template <typename T> BernoulliDraw<T> make_bernoulli_draw(double prob) { return {bernoulli_threshold(prob)}; }
+template <typename T> BernoulliDraw<T> make_bernoulli_draw(double prob) {
+  return {bernoulli_threshold(prob)};
+}
 /// low < high and high - low <= 2^32 (checked by the dispatcher).
 template <typename T> RandintDraw<T> make_randint_draw(int64_t low, int64_t high) {
   return {low, static_cast<uint32_t>(static_cast<uint64_t>(high) - static_cast<uint64_t>(low))};

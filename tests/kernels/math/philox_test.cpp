@@ -23,9 +23,9 @@ TEST(Philox, KnownAnswerAllOnes) {
 }
 
 TEST(Philox, KnownAnswerPi) {
-  expect_block(philox4x32_10({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}},
-                             {{0xa4093822u, 0x299f31d0u}}),
-               {{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}});
+  expect_block(
+      philox4x32_10({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, {{0xa4093822u, 0x299f31d0u}}),
+      {{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}});
 }
 
 TEST(Philox, BlockSplitsSeedAndCounterIntoWords) {

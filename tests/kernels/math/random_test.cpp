@@ -83,7 +83,7 @@ TEST(RandomMath, BoxMullerPairsWordsAndElements) {
   for (int pair = 0; pair < 2; ++pair) {
     float z_cos, z_sin;
     box_muller(block.v[2 * pair], block.v[2 * pair + 1], &z_cos, &z_sin);
-    EXPECT_EQ(out[2 * pair], z_cos);  // even element: cos
+    EXPECT_EQ(out[2 * pair], z_cos);      // even element: cos
     EXPECT_EQ(out[2 * pair + 1], z_sin);  // odd element: sin
     const float u1 = 1.0f - uniform_float(block.v[2 * pair]);
     EXPECT_NEAR(z_cos * z_cos + z_sin * z_sin, -2 * std::log(u1), 1e-5f);
