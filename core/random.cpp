@@ -1,6 +1,7 @@
-// Random factories and in-place fills: pick the generator, take its (seed, offset)
-// for the element count, and run kernels::uniform/normal/bernoulli/randint. A fill
-// that fails its argument checks may still have advanced the generator.
+// Random factories and in-place fills: pick the generator, take its Philox4x32-10
+// (seed, offset) for the element count (Salmon et al. 2011), and run
+// kernels::uniform/normal/bernoulli/randint. A fill that fails its argument checks
+// may still have advanced the generator (the checks live in the kernels, once).
 #include "core/random.h"
 
 #include "kernels/ops.h"
