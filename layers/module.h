@@ -1,0 +1,102 @@
+// nn::Module: the base of every layer and model. It registers parameters,
+// buffers and child modules by name, so a model can list them with dotted
+// names (layer1.0.conv.weight), switch train/eval, move to a device, and save
+// or load a state dict — as torch.nn.Module does.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace minidl::nn {
+
+/// Parameters and buffers by dotted name.
+using StateDict = std::map<std::string, Tensor>;
+
+/// What load_state_dict could not match.
+struct LoadReport {
+  std::vector<std::string> missing_keys;     // in the module, not in the dict
+  std::vector<std::string> unexpected_keys;  // in the dict, not in the module
+  std::vector<std::string> mismatched_keys;  // in both, with different shapes ("name: [a] vs [b]")
+  bool ok() const { return missing_keys.empty() && unexpected_keys.empty() && mismatched_keys.empty(); }
+  std::string str() const;
+};
+
+class Module {
+ public:
+  explicit Module(std::string type_name = "Module") : type_name_(std::move(type_name)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  /// The computation of a one-input module; containers and losses define their own.
+  virtual Tensor forward(const Tensor& input);
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const;
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const;
+  std::vector<std::shared_ptr<Module>> children() const;
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
+  /// This module ("" prefix) and every descendant, depth first, with dotted names.
+  std::vector<std::pair<std::string, Module*>> named_modules(const std::string& prefix = "");
+
+  /// Training mode (dropout drops, batch norm uses batch statistics), for this module and all below.
+  virtual void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  /// Moves every parameter and buffer in place: handles held elsewhere (an optimizer) follow.
+  void to(const Device& device);
+  /// Casts floating parameters and buffers in place.
+  void to(DType dtype);
+  /// Drops every parameter's gradient (set_to_none) or zeroes it.
+  void zero_grad(bool set_to_none = true);
+  /// Freezes (false) or unfreezes every parameter.
+  void requires_grad_(bool requires_grad);
+  /// Calls fn on every module, children first (e.g. custom initialization).
+  void apply(const std::function<void(Module&)>& fn);
+
+  /// Copies of nothing: the dict holds the module's own tensors (detached handles).
+  StateDict state_dict() const;
+  /// Copies matching tensors in; strict: throws ValueError listing every problem, else reports them.
+  LoadReport load_state_dict(const StateDict& state, bool strict = true);
+
+  const std::string& type_name() const { return type_name_; }
+  /// A tree of type names, one module per line.
+  std::string str() const;
+
+ protected:
+  /// Registers a parameter (a leaf that requires grad unless told otherwise) and returns it.
+  Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
+  /// Registers a buffer (saved and moved with the module, never trained); may be undefined.
+  Tensor register_buffer(const std::string& name, Tensor tensor);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+  /// Replaces a registered parameter/buffer tensor by name (e.g. a re-initialized head).
+  void replace_tensor(const std::string& name, const Tensor& tensor);
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> module);
+  void check_new_name(const std::string& name) const;
+
+  std::string type_name_;
+  std::vector<std::pair<std::string, Tensor>> params_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+/// Rewrites `target`'s data in place to `source`'s (device, dtype, layout), keeping its identity.
+void assign_in_place(const Tensor& target, const Tensor& source);
+
+}  // namespace minidl::nn
