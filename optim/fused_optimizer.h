@@ -1,0 +1,133 @@
+// The base of the fused algorithms (SGD, Adagrad, RMSprop, Adam, AdamW): keeps
+// per-parameter state and, on step(), hands each parameter group to one fused
+// kernel call (one launch per group on CUDA). Parameters without a gradient
+// (frozen, or unused this step) are skipped; a group whose parameters sit on
+// several devices or dtypes, or at different step counts, is split into one
+// call per such bucket.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "core/autograd.h"
+#include "kernels/optim.h"
+#include "optim/optimizer.h"
+
+namespace minidl::optim {
+
+/// Optimizer state by name ("state.<group>.<index>.<buffer>", "param_groups.<group>.lr"), for checkpoints.
+using OptimizerState = std::map<std::string, Tensor>;
+
+inline constexpr int kMaxStateBuffers = 3;
+
+/// The tensors of one fused call.
+struct Bucket {
+  kernels::TensorList params, grads;
+  std::array<kernels::TensorList, kMaxStateBuffers> buffers;  // empty when the options need none
+  int64_t step = 1;                                           // t of this update
+};
+
+template <typename Options>
+class FusedOptimizer : public OptimizerBase<Options> {
+ public:
+  using OptimizerBase<Options>::OptimizerBase;
+
+  void step() override {
+    autograd::NoGradGuard no_grad;
+    for (auto& group : this->groups_) {
+      std::map<std::tuple<int, int, int64_t>, Bucket> buckets;
+      for (const Tensor& p : group.params) {
+        const Tensor grad = p.grad();
+        if (!grad.defined()) continue;
+        MINIDL_CHECK(grad.shape() == p.shape() && grad.device() == p.device(), ShapeError,
+                     "optimizer: gradient of shape ", shape_str(grad.shape()), " on ", grad.device(),
+                     " for a parameter of shape ", shape_str(p.shape()), " on ", p.device());
+        State& state = state_for(p, group.options);
+        ++state.step;
+        const auto key = std::make_tuple(static_cast<int>(p.device().type) * 1024 + p.device().index,
+                                         static_cast<int>(p.dtype()), state.step);
+        Bucket& bucket = buckets[key];
+        bucket.step = state.step;
+        bucket.params.push_back(p);
+        bucket.grads.push_back(grad.to(p.dtype()).contiguous());
+        for (int k = 0; k < kMaxStateBuffers; ++k)
+          if (state.buffers[k].defined()) bucket.buffers[k].push_back(state.buffers[k]);
+      }
+      for (auto& entry : buckets) update(group.options, entry.second);
+    }
+  }
+
+  OptimizerState state_dict() const {
+    OptimizerState out;
+    for (std::size_t g = 0; g < this->groups_.size(); ++g) {
+      const auto& group = this->groups_[g];
+      out["param_groups." + std::to_string(g) + ".lr"] = full({}, group.options.lr, {.dtype = DType::Float64});
+      for (std::size_t i = 0; i < group.params.size(); ++i) {
+        const auto found = state_.find(group.params[i].impl_ptr().get());
+        if (found == state_.end()) continue;
+        const std::string prefix = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
+        out[prefix + "step"] = full({}, static_cast<double>(found->second.step), {.dtype = DType::Int64});
+        for (int k = 0; k < kMaxStateBuffers; ++k)
+          if (found->second.buffers[k].defined()) out[prefix + std::to_string(k)] = found->second.buffers[k];
+      }
+    }
+    return out;
+  }
+
+  /// Restores state saved by state_dict() from an optimizer over parameters of the same shapes.
+  void load_state_dict(const OptimizerState& saved) {
+    for (std::size_t g = 0; g < this->groups_.size(); ++g) {
+      auto& group = this->groups_[g];
+      const auto lr = saved.find("param_groups." + std::to_string(g) + ".lr");
+      MINIDL_CHECK(lr != saved.end(), ValueError, "optimizer state has no param_groups.", g, ".lr");
+      group.options.lr = lr->second.item();
+      for (std::size_t i = 0; i < group.params.size(); ++i) {
+        const Tensor& p = group.params[i];
+        const std::string prefix = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
+        const auto step = saved.find(prefix + "step");
+        if (step == saved.end()) {
+          state_.erase(p.impl_ptr().get());
+          continue;
+        }
+        State& state = state_for(p, group.options);
+        state.step = step->second.item<int64_t>();
+        for (int k = 0; k < kMaxStateBuffers; ++k) {
+          if (!state.buffers[k].defined()) continue;
+          const auto buffer = saved.find(prefix + std::to_string(k));
+          MINIDL_CHECK(buffer != saved.end() && buffer->second.shape() == p.shape(), ValueError,
+                       "optimizer state ", prefix, k, " is missing or does not match the parameter's shape ",
+                       shape_str(p.shape()));
+          state.buffers[k].copy_(buffer->second);
+        }
+      }
+    }
+  }
+
+ protected:
+  struct State {
+    std::array<Tensor, kMaxStateBuffers> buffers;
+    int64_t step = 0;
+  };
+  /// Which of the state buffers these options need (e.g. a momentum buffer only with momentum).
+  virtual std::array<bool, kMaxStateBuffers> buffers_needed(const Options& options) const = 0;
+  /// One fused kernel call for a bucket.
+  virtual void update(const Options& options, Bucket& bucket) = 0;
+
+ private:
+  State& state_for(const Tensor& p, const Options& options) {
+    State& state = state_[p.impl_ptr().get()];
+    if (state.step == 0) {
+      const auto needed = buffers_needed(options);
+      for (int k = 0; k < kMaxStateBuffers; ++k)
+        if (needed[k] && !state.buffers[k].defined()) state.buffers[k] = zeros_like(p);
+    }
+    return state;
+  }
+
+  std::unordered_map<const detail::TensorImpl*, State> state_;
+};
+
+}  // namespace minidl::optim
