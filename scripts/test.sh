@@ -37,8 +37,14 @@ install_packages() {
   fi
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local apt_log
+  apt_log="$(mktemp)"
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+    cat "$apt_log"
+    rm -f "$apt_log"
+    return 1
+  fi
+  rm -f "$apt_log"
 }
 
 # configure_build_test <build dir> <cmake options...>: logs and ctest's JUnit report stay in <build dir>.
