@@ -5,7 +5,8 @@
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/generator.h"
 #include "core/memory/memory_stats.h"
+#include "core/random.h"
 #include "core/stream.h"
 #include "core/tensor.h"
-// To come with their issues: "core/random.h", "core/generator.h".
