@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "kernels/cuda/error_flag.h"
 #include "kernels/cuda/runtime.h"
 
 namespace minidl {
@@ -47,7 +48,10 @@ Stream Stream::create(const Device& device) {
   return Stream(device, new_stream_handle(device));
 }
 
-void Stream::synchronize() const { cu::stream_synchronize(handle()); }
+void Stream::synchronize() const {
+  cu::stream_synchronize(handle());
+  cu::check_device_error_flag(device_.index);  // errors kernels flagged (a target out of range) surface here
+}
 
 StreamGuard::StreamGuard(const Stream& stream) : device_(stream.device()) {
   auto& slot = current_override[device_.index];
@@ -79,6 +83,7 @@ void synchronize(const Device& device) {
   check_device(device);
   cu::set_device(device.index);
   cu::device_synchronize();
+  cu::check_device_error_flag(device.index);
 }
 
 }  // namespace minidl

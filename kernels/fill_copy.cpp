@@ -38,7 +38,9 @@ void copy_bytes(const Tensor& src, const Tensor& dst) {
   if (dst.device().is_cpu()) kind = cuda::CopyKind::DeviceToHost;
   cuda::set_device(cuda_device.index);
   cuda::memcpy_async(dst.data_ptr(), src.data_ptr(), src.nbytes(), kind, stream.handle());
-  // The host reads the result right after a device-to-host copy (pageable memory).
+  // The host reads the result right after a device-to-host copy (pageable memory). Stream::synchronize
+  // also throws the errors kernels flagged (kernels/cuda/error_flag.h), such as a target out of range:
+  // a value reaching the host is where they surface.
   if (kind == cuda::CopyKind::DeviceToHost) stream.synchronize();
 }
 }  // namespace
