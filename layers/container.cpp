@@ -1,0 +1,35 @@
+// Flatten records its own backward (the gradient is reshaped back), because Tensor views
+// are not differentiable ops; Sequential keeps its children in a vector for indexing.
+#include "layers/container.h"
+
+#include "core/autograd.h"
+
+namespace minidl::nn {
+
+Tensor Flatten::forward(const Tensor& input) {
+  Tensor out = input.flatten(start_dim_, end_dim_);
+  autograd::record("flatten", out, {input},
+                   [shape = input.shape()](const Tensor& grad) { return std::vector<Tensor>{grad.reshape(shape)}; });
+  return out;
+}
+
+Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
+  for (const auto& module : modules) push_back(module);
+}
+
+Sequential::Sequential(const std::vector<std::shared_ptr<Module>>& modules) : Module("Sequential") {
+  for (const auto& module : modules) push_back(module);
+}
+
+void Sequential::push_back(std::shared_ptr<Module> module) {
+  register_module(std::to_string(modules_.size()), module);
+  modules_.push_back(std::move(module));
+}
+
+Tensor Sequential::forward(const Tensor& input) {
+  Tensor x = input;
+  for (const auto& module : modules_) x = module->forward(x);
+  return x;
+}
+
+}  // namespace minidl::nn

@@ -1,0 +1,13 @@
+// Umbrella header of the layers: nn::Module and every layer, initializer and loss module.
+#pragma once
+
+#include "layers/activation.h"
+#include "layers/batch_norm.h"
+#include "layers/container.h"
+#include "layers/conv.h"
+#include "layers/dropout.h"
+#include "layers/init.h"
+#include "layers/linear.h"
+#include "layers/loss.h"
+#include "layers/module.h"
+#include "layers/pooling.h"
