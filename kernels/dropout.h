@@ -23,7 +23,8 @@ Tensor dropout_mask_like(const Tensor& x);
 void dropout_forward(const Tensor& x, const Tensor& y, const Tensor& mask, PhiloxSeed seed, double drop_prob);
 
 /// dx = dy * m / (1 - drop_prob) with m read from the mask of the forward pass.
-void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input, double drop_prob);
+void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input,
+                      double drop_prob);
 
 /// dx = dy * m / (1 - drop_prob) with m drawn again from the forward pass's (seed, offset):
 /// no mask memory, one Philox block per four elements of compute instead.

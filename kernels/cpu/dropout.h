@@ -7,7 +7,8 @@
 
 namespace minidl::kernels::cpu {
 void dropout_forward(const Tensor& x, const Tensor& y, const Tensor& mask, PhiloxSeed seed, double drop_prob);
-void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input, double drop_prob);
+void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input,
+                      double drop_prob);
 void dropout_backward_regenerate(const Tensor& grad_output, const Tensor& grad_input, PhiloxSeed seed,
                                  double drop_prob);
 }  // namespace minidl::kernels::cpu

@@ -53,7 +53,8 @@ template <typename T, typename A> struct DropoutBackwardParams {
 
 // One element per thread: the 32 threads of a warp read the same mask word (a broadcast).
 template <typename T, typename A> __global__ void dropout_bwd_kernel(DropoutBackwardParams<T, A> p) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < p.n; i += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < p.n;
+       i += int64_t{gridDim.x} * blockDim.x)
     p.dx[i] = dropout_apply(p.dy[i], dropout_mask_bit(p.mask, i), p.scale);
 }
 
@@ -64,9 +65,11 @@ template <typename T, typename A> struct DropoutRegenerateParams {
   DropoutDraw<A> draw;
 };
 
-template <typename T, typename A> __global__ void dropout_bwd_regenerate_kernel(DropoutRegenerateParams<T, A> p) {
+template <typename T, typename A>
+__global__ void dropout_bwd_regenerate_kernel(DropoutRegenerateParams<T, A> p) {
   const int64_t blocks = (p.n + 3) / 4;
-  for (int64_t b = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; b < blocks; b += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t b = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; b < blocks;
+       b += int64_t{gridDim.x} * blockDim.x)
     dropout_block(p.dy, p.dx, p.n, b, p.draw);
 }
 
@@ -75,16 +78,20 @@ cudaStream_t current_stream(const Tensor& t) {
   return static_cast<cudaStream_t>(Stream::current(t.device()).handle());
 }
 
-unsigned grid_for(int64_t n_items) { return static_cast<unsigned>(grid_size(n_items, kBlockSize, kMaxBlocks)); }
+unsigned grid_for(int64_t n_items) {
+  return static_cast<unsigned>(grid_size(n_items, kBlockSize, kMaxBlocks));
+}
 
 }  // namespace
 
-void dropout_forward(const Tensor& x, const Tensor& y, const Tensor& mask, PhiloxSeed seed, double drop_prob) {
+void dropout_forward(const Tensor& x, const Tensor& y, const Tensor& mask, PhiloxSeed seed,
+                     double drop_prob) {
   const cudaStream_t stream = current_stream(x);
   dispatch_floating(x.dtype(), "dropout", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;
-    const DropoutForwardParams<T, A> params{static_cast<const T*>(x.data_ptr()), static_cast<T*>(y.data_ptr()),
+    const DropoutForwardParams<T, A> params{static_cast<const T*>(x.data_ptr()),
+                                            static_cast<T*>(y.data_ptr()),
                                             static_cast<uint32_t*>(mask.data_ptr()), x.numel(),
                                             make_dropout_draw<A>(seed.seed, seed.offset, drop_prob)};
     const int64_t warp_steps = (params.n + kElementsPerWarpStep - 1) / kElementsPerWarpStep;
@@ -93,7 +100,8 @@ void dropout_forward(const Tensor& x, const Tensor& y, const Tensor& mask, Philo
   });
 }
 
-void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input, double drop_prob) {
+void dropout_backward(const Tensor& grad_output, const Tensor& mask, const Tensor& grad_input,
+                      double drop_prob) {
   const cudaStream_t stream = current_stream(grad_output);
   dispatch_floating(grad_output.dtype(), "dropout_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;

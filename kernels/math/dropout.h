@@ -70,20 +70,24 @@ template <typename A> DropoutDraw<A> make_dropout_draw(uint64_t seed, uint64_t o
 /// The forward pass runs it on x -> y and stores the bits; the regenerating backward runs
 /// it on dy -> dx and drops them.
 template <typename T, typename A>
-MINIDL_HD_INLINE uint32_t dropout_block(const T* src, T* dst, int64_t n, int64_t block, const DropoutDraw<A>& draw) {
+MINIDL_HD_INLINE uint32_t dropout_block(const T* src, T* dst, int64_t n, int64_t block,
+                                        const DropoutDraw<A>& draw) {
   const int64_t first = 4 * block;
   const int64_t count = n - first < 4 ? n - first : 4;
-  const uint32_t bits = dropout_keep_nibble(philox_block(draw.seed, draw.offset + static_cast<uint64_t>(block)),
-                                            draw.keep_threshold) &
-                        ((1u << count) - 1u);
-  for (int64_t j = 0; j < count; ++j) dst[first + j] = dropout_apply(src[first + j], (bits >> j) & 1u, draw.scale);
+  const uint32_t bits =
+      dropout_keep_nibble(philox_block(draw.seed, draw.offset + static_cast<uint64_t>(block)),
+                          draw.keep_threshold) &
+      ((1u << count) - 1u);
+  for (int64_t j = 0; j < count; ++j)
+    dst[first + j] = dropout_apply(src[first + j], (bits >> j) & 1u, draw.scale);
   return bits;
 }
 
 /// Mask word w of the forward pass (elements 32w .. 32w+31, eight Philox blocks), applying
 /// dropout to those elements on the way: the CPU's unit of work, one word per loop step.
 template <typename T, typename A>
-MINIDL_HD_INLINE uint32_t dropout_word(const T* src, T* dst, int64_t n, int64_t word, const DropoutDraw<A>& draw) {
+MINIDL_HD_INLINE uint32_t dropout_word(const T* src, T* dst, int64_t n, int64_t word,
+                                       const DropoutDraw<A>& draw) {
   uint32_t bits = 0;
   for (int64_t b = 0; b < 8 && 4 * (8 * word + b) < n; ++b)
     bits |= dropout_block(src, dst, n, 8 * word + b, draw) << (4 * b);

@@ -178,7 +178,8 @@ TEST_F(DropoutGpu, WrapperMatchesCpuForTheSameGeneratorState) {
   EXPECT_EQ(values_of(y_gpu.to(Device::cpu())), values_of(dropout(x, 0.3, true, &cpu_generator)));
   EXPECT_EQ(gpu_generator.offset(), cpu_generator.offset());
   y_gpu.backward(ones({5000}, {.dtype = DType::Float16, .device = Device::cuda()}));
-  const std::vector<float> grad = values_of(on_gpu.grad().to(Device::cpu())), out = values_of(y_gpu.to(Device::cpu()));
+  const std::vector<float> grad = values_of(on_gpu.grad().to(Device::cpu())),
+                           out = values_of(y_gpu.to(Device::cpu()));
   for (std::size_t i = 0; i < grad.size(); ++i) ASSERT_EQ(grad[i] == 0.0f, out[i] == 0.0f) << i;
 }
 

@@ -149,11 +149,12 @@ TEST(DropoutKernels, RejectsBadArguments) {
   EXPECT_THROW(dropout_forward(x, y, mask, {}, -0.1), ValueError);
   EXPECT_THROW(dropout_forward(x, empty({11}), mask, {}, 0.5), ShapeError);
   EXPECT_THROW(dropout_forward(x, empty({10}, {.dtype = DType::Float64}), mask, {}, 0.5), DTypeError);
-  EXPECT_THROW(dropout_forward(ones({10}, {.dtype = DType::Int32}), empty({10}, {.dtype = DType::Int32}), mask, {},
-                               0.5),
+  EXPECT_THROW(dropout_forward(ones({10}, {.dtype = DType::Int32}), empty({10}, {.dtype = DType::Int32}),
+                               mask, {}, 0.5),
                DTypeError);
   EXPECT_THROW(dropout_forward(x, y, empty({3}, {.dtype = DType::UInt8}), {}, 0.5), ValueError);
-  EXPECT_THROW(dropout_forward(ones({4, 4}).t(), empty({4, 4}), dropout_mask_like(ones({16})), {}, 0.5), ValueError);
+  EXPECT_THROW(dropout_forward(ones({4, 4}).t(), empty({4, 4}), dropout_mask_like(ones({16})), {}, 0.5),
+               ValueError);
   EXPECT_THROW(dropout_backward(x, empty({4}, {.dtype = DType::Float32}), y, 0.5), ValueError);
 }
 
