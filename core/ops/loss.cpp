@@ -21,7 +21,7 @@ Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
   MINIDL_CHECK(is_floating(x.dtype()), DTypeError, op, ": expected a floating tensor, got dtype ", x.dtype());
   const int64_t d = normalize_dim(dim, std::max<int64_t>(x.dim(), 1), op);  // a scalar takes dim 0 or -1
   const Tensor out = empty(x.shape(), {.dtype = x.dtype(), .device = x.device()});
-  kernels::softmax(x.contiguous(), out, d, log);
+  kernels::softmax(x.detach().contiguous(), out, d, log);  // detach: no tape for the layout copy
   autograd::record(op, out, {x}, [y = out.detach(), d, log](const Tensor& grad) {
     const Tensor grad_x = empty(y.shape(), {.dtype = y.dtype(), .device = y.device()});
     kernels::softmax_backward(y, grad.contiguous(), grad_x, d, log);
@@ -37,8 +37,8 @@ int64_t class_dim(const Tensor& logits) { return logits.dim() == 1 ? 0 : 1; }
 void check_classification(const Tensor& logits, const Tensor& targets, const char* op) {
   MINIDL_CHECK(is_floating(logits.dtype()), DTypeError, op, ": expected floating logits, got dtype ",
                logits.dtype());
-  MINIDL_CHECK(targets.dtype() == DType::Int64, DTypeError, op, ": expected int64 class indices as targets, got ",
-               targets.dtype());
+  MINIDL_CHECK(targets.dtype() == DType::Int64, DTypeError, op,
+               ": expected int64 class indices as targets, got ", targets.dtype());
   MINIDL_CHECK(logits.device() == targets.device(), DeviceError, op, ": logits are on ", logits.device(),
                " but targets on ", targets.device());
   MINIDL_CHECK(logits.dim() >= 1, ShapeError, op, ": logits of shape ", shape_str(logits.shape()),
@@ -64,7 +64,8 @@ std::vector<int64_t> class_last_order(int64_t ndim) {
   return order;
 }
 
-Rows to_rows(const Tensor& logits, const Tensor& targets) {
+Rows to_rows(const Tensor& logits_in, const Tensor& targets) {
+  const Tensor logits = logits_in.detach();  // the layout moves are not recorded: cross_entropy's node is
   const int64_t classes = logits.size(class_dim(logits));
   const Tensor moved = logits.dim() <= 2 ? logits : logits.permute(class_last_order(logits.dim()));
   return {moved.contiguous().view({-1, classes}), targets.contiguous().view({-1})};
@@ -78,7 +79,8 @@ Tensor from_rows(const Tensor& grad_rows, const Shape& logits_shape) {
   Shape moved_shape;
   for (const int64_t d : order) moved_shape.push_back(logits_shape[static_cast<std::size_t>(d)]);
   std::vector<int64_t> inverse(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) inverse[static_cast<std::size_t>(order[i])] = static_cast<int64_t>(i);
+  for (std::size_t i = 0; i < order.size(); ++i)
+    inverse[static_cast<std::size_t>(order[i])] = static_cast<int64_t>(i);
   return grad_rows.view(moved_shape).permute(inverse);
 }
 
@@ -105,23 +107,26 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, CrossEntropyOp
       .label_smoothing = options.label_smoothing,
       .reduce = options.reduction != Reduction::None,
       .scale = options.reduction == Reduction::Mean ? 1.0 / static_cast<double>(n) : 1.0};
-  const Tensor stats = empty({n, 2}, {.dtype = kernels::stats_dtype(logits.dtype()), .device = logits.device()});
-  Tensor loss = empty(config.reduce ? Shape{} : Shape{n}, {.dtype = logits.dtype(), .device = logits.device()});
+  const Tensor stats =
+      empty({n, 2}, {.dtype = kernels::stats_dtype(logits.dtype()), .device = logits.device()});
+  Tensor loss =
+      empty(config.reduce ? Shape{} : Shape{n}, {.dtype = logits.dtype(), .device = logits.device()});
   kernels::cross_entropy(rows.logits, rows.targets, config, loss, stats);
   if (!config.reduce) loss = loss.view(targets.shape());
-  autograd::record("cross_entropy", loss, {logits},
-                   [z = rows.logits.detach(), t = rows.targets, stats, config, shape = logits.shape()](const Tensor& grad) {
-                     const Tensor grad_loss = grad.contiguous().view(config.reduce ? Shape{} : Shape{z.size(0)});
-                     const Tensor grad_z = empty(z.shape(), {.dtype = z.dtype(), .device = z.device()});
-                     kernels::cross_entropy_backward(z, t, stats, grad_loss, config, grad_z);
-                     return std::vector<Tensor>{from_rows(grad_z, shape)};
-                   });
+  autograd::record(
+      "cross_entropy", loss, {logits},
+      [z = rows.logits, t = rows.targets, stats, config, shape = logits.shape()](const Tensor& grad) {
+        const Tensor grad_loss = grad.contiguous().view(config.reduce ? Shape{} : Shape{z.size(0)});
+        const Tensor grad_z = empty(z.shape(), {.dtype = z.dtype(), .device = z.device()});
+        kernels::cross_entropy_backward(z, t, stats, grad_loss, config, grad_z);
+        return std::vector<Tensor>{from_rows(grad_z, shape)};
+      });
   return loss;
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  MINIDL_CHECK(input.shape() == target.shape(), ShapeError, "mse_loss: input of shape ", shape_str(input.shape()),
-               " and target of shape ", shape_str(target.shape()), " differ");
+  MINIDL_CHECK(input.shape() == target.shape(), ShapeError, "mse_loss: input of shape ",
+               shape_str(input.shape()), " and target of shape ", shape_str(target.shape()), " differ");
   MINIDL_CHECK(is_floating(input.dtype()) && is_floating(target.dtype()), DTypeError,
                "mse_loss: expected floating tensors, got ", input.dtype(), " and ", target.dtype());
   const Tensor diff = sub(input, target);

@@ -25,8 +25,7 @@ RowStats<A> row_stats(const T* row, int64_t size, int64_t stride, ShiftedSums<A>
   return {max, row_log(sums.sum_exp)};
 }
 
-template <typename T>
-void softmax_impl(const T* x, T* out, const RowLayout& layout, bool log) {
+template <typename T> void softmax_impl(const T* x, T* out, const RowLayout& layout, bool log) {
   using A = acc_t<T>;
   const int64_t rows = layout.rows(), size = layout.size, inner = layout.inner;
 #pragma omp parallel for if (rows * size > kParallelGrain)
@@ -60,7 +59,8 @@ void softmax_backward_impl(const T* y, const T* dy, T* dx, const RowLayout& layo
 void check_targets(const int64_t* targets, int64_t rows, int64_t classes) {
   for (int64_t r = 0; r < rows; ++r)
     MINIDL_CHECK(target_in_range(targets[r], classes), ValueError, "cross_entropy: target ", targets[r],
-                 " at row ", r, " is out of range for ", classes, " classes (expected 0 <= target < ", classes, ")");
+                 " at row ", r, " is out of range for ", classes, " classes (expected 0 <= target < ",
+                 classes, ")");
 }
 
 template <typename T>
@@ -82,8 +82,8 @@ void cross_entropy_impl(const Tensor& logits, const Tensor& targets, const Cross
     stat[2 * r] = s.max;
     stat[2 * r + 1] = s.log_sum;
     const A target_shifted = static_cast<A>(widen(row[target[r]])) - s.max;
-    row_loss[static_cast<std::size_t>(r)] = cross_entropy_row_loss(target_shifted, s, sums.sum_shifted, classes,
-                                                                   smoothing);
+    row_loss[static_cast<std::size_t>(r)] =
+        cross_entropy_row_loss(target_shifted, s, sums.sum_shifted, classes, smoothing);
   }
   T* out = loss.data<T>();
   if (!options.reduce) {
@@ -148,7 +148,7 @@ void cross_entropy_backward(const Tensor& logits, const Tensor& targets, const T
                             const Tensor& grad_logits) {
   dispatch_floating(logits.dtype(), "cross_entropy backward", [&](auto tag) {
     cross_entropy_backward_impl<typename decltype(tag)::type>(logits, targets, stats, grad_loss, options,
-                                                             grad_logits);
+                                                              grad_logits);
   });
 }
 

@@ -42,7 +42,8 @@ void reset(DeviceErrorFlag* flag) {
 }  // namespace
 
 DeviceErrorFlag* device_error_flag(int device) {
-  MINIDL_CHECK(device >= 0 && device < kMaxDevices, DeviceError, "device_error_flag: no CUDA device ", device);
+  MINIDL_CHECK(device >= 0 && device < kMaxDevices, DeviceError, "device_error_flag: no CUDA device ",
+               device);
   if (DeviceErrorFlag* flag = flags[device].load(std::memory_order_acquire)) return flag;
   static std::mutex mutex;
   std::lock_guard lock(mutex);

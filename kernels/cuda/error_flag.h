@@ -30,8 +30,8 @@ inline std::string device_error_message(const DeviceErrorFlag& flag, int device)
   switch (static_cast<DeviceErrorCode>(flag.code)) {
     case DeviceErrorCode::TargetOutOfRange:
       return ::minidl::detail::str_cat("cross_entropy: target ", flag.value, " at row ", flag.index,
-                                       " is out of range for ", flag.bound, " classes (expected 0 <= target < ",
-                                       flag.bound, ")", where);
+                                       " is out of range for ", flag.bound,
+                                       " classes (expected 0 <= target < ", flag.bound, ")", where);
     case DeviceErrorCode::IndexOutOfRange:
       return ::minidl::detail::str_cat("index_select: index ", flag.value, " at position ", flag.index,
                                        " is out of range for a dim of size ", flag.bound, where);

@@ -24,16 +24,14 @@
 namespace minidl::kernels::cuda {
 namespace {
 
-template <typename T>
-struct SoftmaxParams {
+template <typename T> struct SoftmaxParams {
   const T* x;
   T* out;
   int64_t rows, size, inner;
   bool log;
 };
 
-template <typename T>
-struct SoftmaxBackwardParams {
+template <typename T> struct SoftmaxBackwardParams {
   const T* y;
   const T* dy;
   T* dx;
@@ -41,8 +39,7 @@ struct SoftmaxBackwardParams {
   bool log;
 };
 
-template <typename T>
-struct CrossEntropyParams {
+template <typename T> struct CrossEntropyParams {
   const T* logits;
   const int64_t* targets;
   acc_t<T>* row_loss;  // (rows)
@@ -52,8 +49,7 @@ struct CrossEntropyParams {
   DeviceErrorFlag* error;
 };
 
-template <typename T>
-struct CrossEntropyBackwardParams {
+template <typename T> struct CrossEntropyBackwardParams {
   const T* logits;
   const int64_t* targets;
   const acc_t<T>* stats;
@@ -65,8 +61,7 @@ struct CrossEntropyBackwardParams {
   acc_t<T> smoothing;
 };
 
-template <typename T>
-__device__ __forceinline__ acc_t<T> load(const T* p, int64_t i) {
+template <typename T> __device__ __forceinline__ acc_t<T> load(const T* p, int64_t i) {
   return static_cast<acc_t<T>>(widen(p[i]));
 }
 
@@ -98,8 +93,7 @@ __device__ RowStats<A> block_row_stats(const T* row, int64_t size, ShiftedSums<A
   return {max, row_log(sums.sum_exp)};
 }
 
-template <int kThreads, typename T>
-__global__ void softmax_rows_fwd_kernel(SoftmaxParams<T> p) {
+template <int kThreads, typename T> __global__ void softmax_rows_fwd_kernel(SoftmaxParams<T> p) {
   using A = acc_t<T>;
   for (int64_t r = blockIdx.x; r < p.rows; r += gridDim.x) {
     const T* x = p.x + r * p.size;
@@ -109,22 +103,22 @@ __global__ void softmax_rows_fwd_kernel(SoftmaxParams<T> p) {
   }
 }
 
-template <typename T>
-__global__ void softmax_cols_fwd_kernel(SoftmaxParams<T> p) {
+template <typename T> __global__ void softmax_cols_fwd_kernel(SoftmaxParams<T> p) {
   using A = acc_t<T>;
-  for (int64_t r = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; r < p.rows; r += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t r = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; r < p.rows;
+       r += int64_t{gridDim.x} * blockDim.x) {
     const int64_t start = row_start(r, p.size, p.inner), end = start + p.size * p.inner;
     A max = lowest_value<A>();
     for (int64_t i = start; i < end; i += p.inner) max = MaxOp{}(max, load(p.x, i));
     ShiftedSums<A> sums{};
     for (int64_t i = start; i < end; i += p.inner) accumulate_shifted(sums, load(p.x, i), max);
     const RowStats<A> stats{max, row_log(sums.sum_exp)};
-    for (int64_t i = start; i < end; i += p.inner) p.out[i] = cast_value<T>(softmax_value(load(p.x, i), stats, p.log));
+    for (int64_t i = start; i < end; i += p.inner)
+      p.out[i] = cast_value<T>(softmax_value(load(p.x, i), stats, p.log));
   }
 }
 
-template <int kThreads, typename T>
-__global__ void softmax_rows_bwd_kernel(SoftmaxBackwardParams<T> p) {
+template <int kThreads, typename T> __global__ void softmax_rows_bwd_kernel(SoftmaxBackwardParams<T> p) {
   using A = acc_t<T>;
   using SumReduce = cub::BlockReduce<A, kThreads>;
   __shared__ typename SumReduce::TempStorage temp;
@@ -139,25 +133,26 @@ __global__ void softmax_rows_bwd_kernel(SoftmaxBackwardParams<T> p) {
     __syncthreads();
     sum = shared_sum;
     for (int64_t j = threadIdx.x; j < p.size; j += kThreads)
-      p.dx[base + j] = cast_value<T>(softmax_backward_value(load(p.y, base + j), load(p.dy, base + j), sum, p.log));
+      p.dx[base + j] =
+          cast_value<T>(softmax_backward_value(load(p.y, base + j), load(p.dy, base + j), sum, p.log));
     __syncthreads();  // the next row rewrites shared_sum and temp
   }
 }
 
-template <typename T>
-__global__ void softmax_cols_bwd_kernel(SoftmaxBackwardParams<T> p) {
+template <typename T> __global__ void softmax_cols_bwd_kernel(SoftmaxBackwardParams<T> p) {
   using A = acc_t<T>;
-  for (int64_t r = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; r < p.rows; r += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t r = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; r < p.rows;
+       r += int64_t{gridDim.x} * blockDim.x) {
     const int64_t start = row_start(r, p.size, p.inner), end = start + p.size * p.inner;
     A sum = 0;
-    for (int64_t i = start; i < end; i += p.inner) sum += softmax_backward_term(load(p.y, i), load(p.dy, i), p.log);
+    for (int64_t i = start; i < end; i += p.inner)
+      sum += softmax_backward_term(load(p.y, i), load(p.dy, i), p.log);
     for (int64_t i = start; i < end; i += p.inner)
       p.dx[i] = cast_value<T>(softmax_backward_value(load(p.y, i), load(p.dy, i), sum, p.log));
   }
 }
 
-template <int kThreads, typename T>
-__global__ void cross_entropy_fwd_kernel(CrossEntropyParams<T> p) {
+template <int kThreads, typename T> __global__ void cross_entropy_fwd_kernel(CrossEntropyParams<T> p) {
   using A = acc_t<T>;
   for (int64_t r = blockIdx.x; r < p.rows; r += gridDim.x) {
     const T* row = p.logits + r * p.classes;
@@ -177,22 +172,21 @@ __global__ void cross_entropy_fwd_kernel(CrossEntropyParams<T> p) {
   }
 }
 
-template <typename T>
-__global__ void cross_entropy_bwd_kernel(CrossEntropyBackwardParams<T> p) {
+template <typename T> __global__ void cross_entropy_bwd_kernel(CrossEntropyBackwardParams<T> p) {
   using A = acc_t<T>;
   const int64_t n = p.rows * p.classes;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t r = i / p.classes, j = i % p.classes;
     const RowStats<A> stats{p.stats[2 * r], p.stats[2 * r + 1]};
     const A scale = load(p.grad_loss, r * p.grad_loss_stride) * p.scale;
-    p.grad_logits[i] =
-        cast_value<T>(cross_entropy_grad(load(p.logits, i), stats, j == p.targets[r], p.classes, p.smoothing, scale));
+    p.grad_logits[i] = cast_value<T>(
+        cross_entropy_grad(load(p.logits, i), stats, j == p.targets[r], p.classes, p.smoothing, scale));
   }
 }
 
 // out[0] = sum * scale in the loss dtype.
-template <typename T>
-__global__ void scale_sum_kernel(const double* sum, double scale, T* out) {
+template <typename T> __global__ void scale_sum_kernel(const double* sum, double scale, T* out) {
   out[0] = cast_value<T>(sum[0] * scale);
 }
 
@@ -206,8 +200,7 @@ cudaStream_t current_stream(const Tensor& t) {
 }
 
 // Calls f with the block size of rows of `row_size` as an integral_constant (one instantiation each).
-template <typename F>
-void with_block_threads(int64_t row_size, F&& f) {
+template <typename F> void with_block_threads(int64_t row_size, F&& f) {
   switch (softmax_block_threads(row_size)) {
     case 32: return f(std::integral_constant<int, 32>{});
     case 128: return f(std::integral_constant<int, 128>{});
@@ -228,8 +221,10 @@ void reduce_rows(const Tensor& row_loss, double scale, const Tensor& loss, cudaS
   const int n = static_cast<int>(row_loss.numel());
   std::size_t temp_bytes = 0;
   MINIDL_CUDA_CHECK(cub::DeviceReduce::Reduce(nullptr, temp_bytes, in, out, n, AddDouble{}, 0.0, stream));
-  const Tensor temp = empty({static_cast<int64_t>(temp_bytes)}, {.dtype = DType::UInt8, .device = loss.device()});
-  MINIDL_CUDA_CHECK(cub::DeviceReduce::Reduce(temp.data_ptr(), temp_bytes, in, out, n, AddDouble{}, 0.0, stream));
+  const Tensor temp =
+      empty({static_cast<int64_t>(temp_bytes)}, {.dtype = DType::UInt8, .device = loss.device()});
+  MINIDL_CUDA_CHECK(
+      cub::DeviceReduce::Reduce(temp.data_ptr(), temp_bytes, in, out, n, AddDouble{}, 0.0, stream));
   scale_sum_kernel<<<1, 1, 0, stream>>>(out, scale, loss.data<T>());
   MINIDL_CUDA_CHECK_LAUNCH(scale_sum_kernel);
 }
@@ -247,7 +242,8 @@ void softmax(const Tensor& x, const Tensor& out, const RowLayout& layout, bool l
       return;
     }
     with_block_threads(layout.size, [&](auto threads) {
-      softmax_rows_fwd_kernel<decltype(threads)::value><<<row_grid(p.rows), decltype(threads)::value, 0, stream>>>(p);
+      softmax_rows_fwd_kernel<decltype(threads)::value>
+          <<<row_grid(p.rows), decltype(threads)::value, 0, stream>>>(p);
       MINIDL_CUDA_CHECK_LAUNCH(softmax_rows_fwd_kernel);
     });
   });
@@ -258,15 +254,16 @@ void softmax_backward(const Tensor& y, const Tensor& grad_y, const Tensor& grad_
   const cudaStream_t stream = current_stream(y);
   dispatch_floating(y.dtype(), "softmax backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const SoftmaxBackwardParams<T> p{y.data<T>(),   grad_y.data<T>(), grad_x.data<T>(), layout.rows(),
-                                     layout.size,    layout.inner,     log};
+    const SoftmaxBackwardParams<T> p{
+        y.data<T>(), grad_y.data<T>(), grad_x.data<T>(), layout.rows(), layout.size, layout.inner, log};
     if (layout.inner > 1) {
       softmax_cols_bwd_kernel<<<thread_grid(p.rows), kBlockSize, 0, stream>>>(p);
       MINIDL_CUDA_CHECK_LAUNCH(softmax_cols_bwd_kernel);
       return;
     }
     with_block_threads(layout.size, [&](auto threads) {
-      softmax_rows_bwd_kernel<decltype(threads)::value><<<row_grid(p.rows), decltype(threads)::value, 0, stream>>>(p);
+      softmax_rows_bwd_kernel<decltype(threads)::value>
+          <<<row_grid(p.rows), decltype(threads)::value, 0, stream>>>(p);
       MINIDL_CUDA_CHECK_LAUNCH(softmax_rows_bwd_kernel);
     });
   });
@@ -282,15 +279,25 @@ void cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntro
     const int64_t rows = logits.size(0), classes = logits.size(1);
     // Per-row losses in the accumulation dtype; for float32/float64 with no reduction, the output itself.
     const bool direct = !options.reduce && std::is_same_v<T, A>;
-    const Tensor row_loss = direct ? loss : empty({rows}, {.dtype = stats.dtype(), .device = logits.device()});
-    const CrossEntropyParams<T> p{logits.data<T>(), targets.data<int64_t>(), row_loss.data<A>(), stats.data<A>(),
-                                  rows, classes, static_cast<A>(options.label_smoothing), error};
+    const Tensor row_loss =
+        direct ? loss : empty({rows}, {.dtype = stats.dtype(), .device = logits.device()});
+    const CrossEntropyParams<T> p{logits.data<T>(),
+                                  targets.data<int64_t>(),
+                                  row_loss.data<A>(),
+                                  stats.data<A>(),
+                                  rows,
+                                  classes,
+                                  static_cast<A>(options.label_smoothing),
+                                  error};
     with_block_threads(classes, [&](auto threads) {
-      cross_entropy_fwd_kernel<decltype(threads)::value><<<row_grid(rows), decltype(threads)::value, 0, stream>>>(p);
+      cross_entropy_fwd_kernel<decltype(threads)::value>
+          <<<row_grid(rows), decltype(threads)::value, 0, stream>>>(p);
       MINIDL_CUDA_CHECK_LAUNCH(cross_entropy_fwd_kernel);
     });
-    if (options.reduce) reduce_rows<T>(row_loss, options.scale, loss, stream);
-    else if (!direct) copy(row_loss, loss);
+    if (options.reduce)
+      reduce_rows<T>(row_loss, options.scale, loss, stream);
+    else if (!direct)
+      copy(row_loss, loss);
   });
 }
 
@@ -301,16 +308,11 @@ void cross_entropy_backward(const Tensor& logits, const Tensor& targets, const T
   dispatch_floating(logits.dtype(), "cross_entropy backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;
-    const CrossEntropyBackwardParams<T> p{logits.data<T>(),
-                                          targets.data<int64_t>(),
-                                          stats.data<A>(),
-                                          grad_loss.data<T>(),
-                                          options.reduce ? 0 : 1,
-                                          static_cast<A>(options.scale),
-                                          grad_logits.data<T>(),
-                                          logits.size(0),
-                                          logits.size(1),
-                                          static_cast<A>(options.label_smoothing)};
+    const CrossEntropyBackwardParams<T> p{logits.data<T>(),       targets.data<int64_t>(),
+                                          stats.data<A>(),        grad_loss.data<T>(),
+                                          options.reduce ? 0 : 1, static_cast<A>(options.scale),
+                                          grad_logits.data<T>(),  logits.size(0),
+                                          logits.size(1),         static_cast<A>(options.label_smoothing)};
     cross_entropy_bwd_kernel<<<thread_grid(logits.numel()), kBlockSize, 0, stream>>>(p);
     MINIDL_CUDA_CHECK_LAUNCH(cross_entropy_bwd_kernel);
   });

@@ -1,4 +1,5 @@
-// CUDA launchers of softmax, log_softmax and the fused cross-entropy; arguments checked by kernels/softmax.cpp.
+// CUDA launchers of softmax, log_softmax and the fused cross-entropy; arguments checked by
+// kernels/softmax.cpp.
 #pragma once
 
 #include "kernels/softmax.h"

@@ -18,8 +18,8 @@
 #include "core/ops/elementwise.h"
 #include "core/stream.h"
 #include "kernels/cuda/error_flag.h"
-#include "support/gradcheck.h"
 #include "support/gpu_test.h"
+#include "support/gradcheck.h"
 
 namespace minidl {
 namespace {
@@ -27,23 +27,35 @@ namespace {
 using test::gradcheck;
 using test::random_leaf;
 
-Tensor doubles(const std::vector<double>& values, const Shape& shape) { return from_vector<double>(values, shape); }
-Tensor labels(const std::vector<int64_t>& values, const Shape& shape) { return from_vector<int64_t>(values, shape); }
+// A non-contiguous leaf over the storage of a view (views are recorded, so detach first).
+Tensor leaf_of(const Tensor& view) {
+  const Tensor leaf = view.detach();
+  leaf.requires_grad_(true);
+  return leaf;
+}
 
-void expect_near(const std::vector<double>& got, const std::vector<double>& want, double tol, const char* what) {
+Tensor doubles(const std::vector<double>& values, const Shape& shape) {
+  return from_vector<double>(values, shape);
+}
+Tensor labels(const std::vector<int64_t>& values, const Shape& shape) {
+  return from_vector<int64_t>(values, shape);
+}
+
+void expect_near(const std::vector<double>& got, const std::vector<double>& want, double tol,
+                 const char* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << what << " element " << i;
 }
 
 // Expects `f` to throw E with every one of `parts` in its message.
-template <typename E, typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
+template <typename E, typename F> void expect_error(F&& f, const std::vector<std::string>& parts) {
   try {
     f();
     ADD_FAILURE() << "no exception";
   } catch (const E& e) {
     const std::string msg = e.what();
-    for (const std::string& part : parts) EXPECT_NE(msg.find(part), std::string::npos) << msg << " lacks " << part;
+    for (const std::string& part : parts)
+      EXPECT_NE(msg.find(part), std::string::npos) << msg << " lacks " << part;
   }
 }
 
@@ -52,8 +64,8 @@ void expect_error(F&& f, const std::vector<std::string>& parts) {
 TEST(Softmax, KnownValues) {
   const Tensor x = doubles({1, 2, 3}, {3});
   const double total = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
-  expect_near(softmax(x, 0).to_vector<double>(), {std::exp(1.0) / total, std::exp(2.0) / total, std::exp(3.0) / total},
-              1e-15, "softmax");
+  expect_near(softmax(x, 0).to_vector<double>(),
+              {std::exp(1.0) / total, std::exp(2.0) / total, std::exp(3.0) / total}, 1e-15, "softmax");
   expect_near(log_softmax(x, -1).to_vector<double>(),
               {1 - std::log(total), 2 - std::log(total), 3 - std::log(total)}, 1e-15, "log_softmax");
 }
@@ -62,7 +74,9 @@ TEST(Softmax, KnownValues) {
 std::vector<double> reference_softmax(const std::vector<double>& x, const Shape& shape, int64_t dim) {
   std::vector<double> out(x.size());
   const int64_t a = shape[0], b = shape[1], c = shape[2];
-  const auto at = [&](int64_t i, int64_t j, int64_t k) { return static_cast<std::size_t>((i * b + j) * c + k); };
+  const auto at = [&](int64_t i, int64_t j, int64_t k) {
+    return static_cast<std::size_t>((i * b + j) * c + k);
+  };
   const int64_t n = shape[static_cast<std::size_t>(dim)];
   for (int64_t i = 0; i < a; ++i)
     for (int64_t j = 0; j < b; ++j)
@@ -87,29 +101,31 @@ TEST(Softmax, NonContiguousInput) {
   const Tensor base = random_leaf({4, 3}, 8).detach();
   const Tensor x = base.t();  // (3, 4), strides (1, 3)
   ASSERT_FALSE(x.is_contiguous());
-  expect_near(softmax(x, 1).to_vector<double>(), softmax(x.contiguous(), 1).to_vector<double>(), 0, "transposed");
+  expect_near(softmax(x, 1).to_vector<double>(), softmax(x.contiguous(), 1).to_vector<double>(), 0,
+              "transposed");
 }
 
 TEST(Softmax, Float32LogitsOfTenThousand) {
   const Tensor x = from_vector<float>({1e4f, 1e4f - 1, 1e4f - 3, 1e4f + 0.5f}, {1, 4});
   const Tensor shifted = from_vector<double>({0, -1, -3, 0.5}, {1, 4});
   expect_near(softmax(x, 1).to_vector<double>(), softmax(shifted, 1).to_vector<double>(), 1e-7, "softmax");
-  expect_near(log_softmax(x, 1).to_vector<double>(), log_softmax(shifted, 1).to_vector<double>(), 1e-6, "log");
+  expect_near(log_softmax(x, 1).to_vector<double>(), log_softmax(shifted, 1).to_vector<double>(), 1e-6,
+              "log");
 }
 
 TEST(Softmax, Gradcheck) {
   for (int64_t dim : {0, 1, 2, -1}) {
     for (bool log : {false, true}) {
       const Tensor x = random_leaf({2, 3, 4}, 11, -2, 2);
-      EXPECT_TRUE(gradcheck([&](const auto& in) { return log ? log_softmax(in[0], dim) : softmax(in[0], dim); }, {x}))
+      EXPECT_TRUE(
+          gradcheck([&](const auto& in) { return log ? log_softmax(in[0], dim) : softmax(in[0], dim); }, {x}))
           << "dim " << dim << (log ? " log_softmax" : " softmax");
     }
   }
 }
 
 TEST(Softmax, GradcheckNonContiguousMiddleDim) {
-  const Tensor x = random_leaf({4, 3, 5}, 12).permute({2, 1, 0});  // (5, 3, 4), no unit stride
-  x.requires_grad_(true);
+  const Tensor x = leaf_of(random_leaf({4, 3, 5}, 12).permute({2, 1, 0}));  // (5, 3, 4), no unit stride
   ASSERT_FALSE(x.is_contiguous());
   EXPECT_TRUE(gradcheck([](const auto& in) { return softmax(in[0], 1); }, {x}));
   EXPECT_TRUE(gradcheck([](const auto& in) { return log_softmax(in[0], 1); }, {x}));
@@ -147,7 +163,8 @@ TEST(CrossEntropy, LabelSmoothingFollowsTheFormula) {
 TEST(CrossEntropy, OneDimensionalLogitsAndSpatialTargets) {
   const Tensor row = doubles({1, 2, 3}, {3});
   const Tensor as_matrix = row.view({1, 3});
-  EXPECT_NEAR(cross_entropy(row, labels({1}, {})).item(), cross_entropy(as_matrix, labels({1}, {1})).item(), 0);
+  EXPECT_NEAR(cross_entropy(row, labels({1}, {})).item(), cross_entropy(as_matrix, labels({1}, {1})).item(),
+              0);
   EXPECT_EQ(cross_entropy(row, labels({1}, {}), {.reduction = Reduction::None}).shape(), Shape{});
   // (N, C, d) equals the (N*d, C) rows with the class dim moved last.
   const Tensor x = random_leaf({2, 4, 3}, 21).detach();
@@ -156,7 +173,8 @@ TEST(CrossEntropy, OneDimensionalLogitsAndSpatialTargets) {
   EXPECT_EQ(none.shape(), (Shape{2, 3}));
   const Tensor rows = x.permute({0, 2, 1}).contiguous().view({6, 4});
   expect_near(none.to_vector<double>(),
-              cross_entropy(rows, t.view({6}), {.reduction = Reduction::None}).to_vector<double>(), 0, "spatial");
+              cross_entropy(rows, t.view({6}), {.reduction = Reduction::None}).to_vector<double>(), 0,
+              "spatial");
 }
 
 TEST(CrossEntropy, Gradcheck) {
@@ -165,7 +183,9 @@ TEST(CrossEntropy, Gradcheck) {
     for (const double eps : {0.0, 0.1}) {
       const Tensor x = random_leaf({6, 5}, 31, -3, 3);
       EXPECT_TRUE(gradcheck(
-          [&](const auto& in) { return cross_entropy(in[0], t, {.label_smoothing = eps, .reduction = reduction}); },
+          [&](const auto& in) {
+            return cross_entropy(in[0], t, {.label_smoothing = eps, .reduction = reduction});
+          },
           {x}))
           << "reduction " << static_cast<int>(reduction) << " smoothing " << eps;
     }
@@ -174,15 +194,15 @@ TEST(CrossEntropy, Gradcheck) {
 TEST(CrossEntropy, GradcheckSpatialAndNonContiguous) {
   const Tensor spatial = random_leaf({2, 4, 3}, 32, -2, 2);
   const Tensor ts = labels({0, 3, 1, 2, 2, 0}, {2, 3});
-  EXPECT_TRUE(gradcheck([&](const auto& in) { return cross_entropy(in[0], ts, {.label_smoothing = 0.2}); }, {spatial}));
-  const Tensor transposed = random_leaf({5, 4}, 33, -2, 2).t();  // (4, 5) logits, strides (1, 4)
-  transposed.requires_grad_(true);
+  EXPECT_TRUE(gradcheck([&](const auto& in) { return cross_entropy(in[0], ts, {.label_smoothing = 0.2}); },
+                        {spatial}));
+  const Tensor transposed = leaf_of(random_leaf({5, 4}, 33, -2, 2).t());  // (4, 5) logits, strides (1, 4)
   const Tensor t = labels({4, 0, 2, 2}, {4});
-  EXPECT_TRUE(gradcheck([&](const auto& in) { return cross_entropy(in[0], t, {.reduction = Reduction::None}); },
-                        {transposed}));
+  EXPECT_TRUE(gradcheck(
+      [&](const auto& in) { return cross_entropy(in[0], t, {.reduction = Reduction::None}); }, {transposed}));
   const Tensor one = random_leaf({5}, 34);
-  EXPECT_TRUE(gradcheck([](const auto& in) { return cross_entropy(in[0], labels({3}, {}), {.label_smoothing = 0.1}); },
-                        {one}));
+  EXPECT_TRUE(gradcheck(
+      [](const auto& in) { return cross_entropy(in[0], labels({3}, {}), {.label_smoothing = 0.1}); }, {one}));
 }
 
 // Cross-entropy is unchanged when a row is shifted, so logits of 1e4 + small must give exactly
@@ -226,8 +246,8 @@ struct GoldenCase {
 
 std::filesystem::path golden_path() {
   const char* root = std::getenv("MINIDL_SOURCE_DIR");  // set by ctest
-  const std::filesystem::path source = root ? std::filesystem::path(root) / "tests/core/ops"
-                                            : std::filesystem::path(__FILE__).parent_path();
+  const std::filesystem::path source =
+      root ? std::filesystem::path(root) / "tests/core/ops" : std::filesystem::path(__FILE__).parent_path();
   return source / "golden/loss_golden.txt";
 }
 
@@ -264,8 +284,10 @@ TEST(CrossEntropy, MatchesPyTorchGoldenValues) {
         {"mean", Reduction::Mean}, {"sum", Reduction::Sum}, {"none", Reduction::None}};
     const Tensor x = doubles(c.fields.at("logits"), to_shape(c.fields.at("shape"))).requires_grad_(true);
     const std::vector<double>& tv = c.fields.at("targets");
-    const Tensor t = labels(std::vector<int64_t>(tv.begin(), tv.end()), to_shape(c.fields.at("targets_shape")));
-    const Tensor loss = cross_entropy(x, t, {.label_smoothing = c.smoothing, .reduction = reductions.at(c.reduction)});
+    const Tensor t =
+        labels(std::vector<int64_t>(tv.begin(), tv.end()), to_shape(c.fields.at("targets_shape")));
+    const Tensor loss =
+        cross_entropy(x, t, {.label_smoothing = c.smoothing, .reduction = reductions.at(c.reduction)});
     expect_near(loss.to_vector<double>(), c.fields.at("loss"), 1e-12, "loss");
     loss.backward(ones_like(loss));  // PyTorch's grad is of the loss, or of the sum of per-sample losses
     expect_near(x.grad().to_vector<double>(), c.fields.at("grad"), 1e-14, "gradient");
@@ -281,22 +303,40 @@ TEST(CrossEntropy, EmptyBatch) {
 
 TEST(CrossEntropy, BadTargetNamesValueRowAndClassCount) {
   const Tensor x = zeros({3, 5});
-  expect_error<ValueError>([&] { cross_entropy(x, labels({0, 4, 7}, {3})); }, {"target 7", "row 2", "5 classes"});
-  expect_error<ValueError>([&] { cross_entropy(x, labels({-1, 0, 0}, {3})); }, {"target -1", "row 0", "5 classes"});
+  expect_error<ValueError>(
+      [&] {
+        cross_entropy(x, labels({0, 4, 7}, {3}));
+      },
+      {"target 7", "row 2", "5 classes"});
+  expect_error<ValueError>(
+      [&] {
+        cross_entropy(x, labels({-1, 0, 0}, {3}));
+      },
+      {"target -1", "row 0", "5 classes"});
   // The CUDA flag words the error the same way.
   const std::string cuda_text = kernels::cuda::device_error_message(
       {static_cast<int32_t>(kernels::cuda::DeviceErrorCode::TargetOutOfRange), 2, 7, 5}, 0);
-  expect_error<ValueError>([&] { cross_entropy(x, labels({0, 4, 7}, {3})); },
-                           {cuda_text.substr(0, cuda_text.find(" (reported"))});
+  expect_error<ValueError>(
+      [&] {
+        cross_entropy(x, labels({0, 4, 7}, {3}));
+      },
+      {cuda_text.substr(0, cuda_text.find(" (reported"))});
 }
 
 TEST(CrossEntropy, ShapeAndTypeErrorsNameBoth) {
   const Tensor x = zeros({3, 5});
   expect_error<ShapeError>([&] { cross_entropy(x, labels({0, 1}, {2})); }, {"[2]", "[3, 5]"});
-  expect_error<ShapeError>([&] { cross_entropy(zeros({2, 5, 4}), labels({0, 1}, {2})); }, {"[2]", "[2, 5, 4]", "[2, 4]"});
+  expect_error<ShapeError>(
+      [&] {
+        cross_entropy(zeros({2, 5, 4}), labels({0, 1}, {2}));
+      },
+      {"[2]", "[2, 5, 4]", "[2, 4]"});
   expect_error<DTypeError>([&] { cross_entropy(x, zeros({3})); }, {"int64", "float32"});
-  expect_error<ValueError>([&] { cross_entropy(x, labels({0, 1, 2}, {3}), {.label_smoothing = 1.5}); },
-                           {"label_smoothing", "1.5"});
+  expect_error<ValueError>(
+      [&] {
+        cross_entropy(x, labels({0, 1, 2}, {3}), {.label_smoothing = 1.5});
+      },
+      {"label_smoothing", "1.5"});
 }
 
 // ---- mse_loss ----
@@ -311,8 +351,7 @@ TEST(MseLoss, KnownValuesAndReductions) {
 
 TEST(MseLoss, GradcheckBothInputs) {
   for (const Reduction reduction : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
-    const Tensor a = random_leaf({3, 4}, 41), b = random_leaf({4, 3}, 42).t();
-    b.requires_grad_(true);
+    const Tensor a = random_leaf({3, 4}, 41), b = leaf_of(random_leaf({4, 3}, 42).t());
     EXPECT_TRUE(gradcheck([&](const auto& in) { return mse_loss(in[0], in[1], reduction); }, {a, b}));
   }
 }
@@ -333,7 +372,7 @@ TEST(Accuracy, FractionOfRowsWhoseArgmaxIsTheTarget) {
   EXPECT_DOUBLE_EQ(accuracy(logits, labels({1, 1, 2, 1}, {4})), 0.5);
   EXPECT_DOUBLE_EQ(accuracy(logits, labels({0, 1, 0, 2}, {4})), 0.0);
   // (N, C, d): the class dim is 1.
-  const Tensor spatial = logits.view({1, 4, 3});  // class scores down dim 1
+  const Tensor spatial = logits.view({1, 4, 3});                              // class scores down dim 1
   EXPECT_DOUBLE_EQ(accuracy(spatial, labels({1, 2, 2}, {1, 3})), 2.0 / 3.0);  // argmax (1, 1, 2)
 }
 
@@ -372,8 +411,7 @@ TEST_F(LossGpu, SoftmaxEveryDimAndRowLength) {
 }
 
 TEST_F(LossGpu, SoftmaxFloat32NonContiguous) {
-  const Tensor x = random_leaf({6, 300}, 52, -5, 5).detach().to(DType::Float32).t();
-  x.requires_grad_(true);
+  const Tensor x = leaf_of(random_leaf({6, 300}, 52, -5, 5).detach().to(DType::Float32).t());
   expect_parity([](const auto& in) { return softmax(in[0], 0); }, {x}, 1e-6);
 }
 
@@ -407,13 +445,14 @@ TEST_F(LossGpu, CrossEntropySpatialHalfAndLargeLogits) {
 }
 
 TEST_F(LossGpu, MseLossAndAccuracy) {
-  expect_parity([](const auto& in) { return mse_loss(in[0], in[1]); }, {random_leaf({5, 6}, 57), random_leaf({5, 6}, 58)},
-                1e-12);
+  expect_parity([](const auto& in) { return mse_loss(in[0], in[1]); },
+                {random_leaf({5, 6}, 57), random_leaf({5, 6}, 58)}, 1e-12);
   const Tensor logits = random_leaf({50, 10}, 59).detach();
   std::vector<int64_t> t(50);
   for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int64_t>(i % 10);
   const Tensor targets = labels(t, {50});
-  EXPECT_DOUBLE_EQ(accuracy(logits.to(Device::cuda()), targets.to(Device::cuda())), accuracy(logits, targets));
+  EXPECT_DOUBLE_EQ(accuracy(logits.to(Device::cuda()), targets.to(Device::cuda())),
+                   accuracy(logits, targets));
 }
 
 TEST_F(LossGpu, OutOfRangeTargetIsReportedAtTheNextSync) {

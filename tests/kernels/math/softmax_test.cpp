@@ -14,8 +14,7 @@ namespace minidl::kernels {
 namespace {
 
 // Statistics of a row folded the way both backends do: max, then the shifted sums.
-template <typename A>
-RowStats<A> stats_of(const std::vector<A>& row, ShiftedSums<A>* sums_out = nullptr) {
+template <typename A> RowStats<A> stats_of(const std::vector<A>& row, ShiftedSums<A>* sums_out = nullptr) {
   A max = lowest_value<A>();
   for (A z : row) max = MaxOp{}(max, z);
   ShiftedSums<A> sums{};
@@ -101,8 +100,8 @@ TEST(SoftmaxMath, PartialSumsCombineToTheWholeRow) {
 TEST(SoftmaxMath, RowLossMatchesTheFormula) {
   for (const double smoothing : {0.0, 0.1, 0.5, 1.0})
     for (int64_t target = 0; target < 5; ++target)
-      EXPECT_NEAR(row_loss(kRow, target, smoothing), static_cast<double>(reference_loss(kRow, target, smoothing)),
-                  1e-14)
+      EXPECT_NEAR(row_loss(kRow, target, smoothing),
+                  static_cast<double>(reference_loss(kRow, target, smoothing)), 1e-14)
           << "smoothing " << smoothing << " target " << target;
 }
 
@@ -120,8 +119,10 @@ TEST(SoftmaxMath, GradientIsTheDerivativeOfTheRowLoss) {
     std::vector<double> plus = kRow, minus = kRow;
     plus[j] += eps;
     minus[j] -= eps;
-    const double numeric = scale * (row_loss(plus, target, smoothing) - row_loss(minus, target, smoothing)) / (2 * eps);
-    const double analytic = cross_entropy_grad(kRow[j], s, static_cast<int64_t>(j) == target, 5, smoothing, scale);
+    const double numeric =
+        scale * (row_loss(plus, target, smoothing) - row_loss(minus, target, smoothing)) / (2 * eps);
+    const double analytic =
+        cross_entropy_grad(kRow[j], s, static_cast<int64_t>(j) == target, 5, smoothing, scale);
     EXPECT_NEAR(analytic, numeric, 1e-8) << j;
   }
 }
