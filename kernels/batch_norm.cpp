@@ -61,14 +61,14 @@ void check_inputs(const BatchNormInputs& in, const char* op) {
 }
 
 void check_stats(const BatchNormStats& stats, const Tensor& input, const char* op) {
-  const Tensor like =
-      empty({input.size(1)}, {.dtype = batch_norm_stats_dtype(input.dtype()), .device = Device::cpu()});
+  const DType dtype = batch_norm_stats_dtype(input.dtype());
+  const Shape shape{input.size(1)};
   for (const auto& [t, name] :
        {std::pair{&stats.mean, "saved mean"}, std::pair{&stats.invstd, "saved invstd"}}) {
     MINIDL_CHECK(t->defined(), ValueError, op, ": ", name, " is undefined");
-    MINIDL_CHECK(t->shape() == like.shape() && t->dtype() == like.dtype() && t->is_contiguous(), ValueError,
-                 op, ": ", name, " must be a contiguous ", like.dtype(), " tensor of shape ",
-                 shape_str(like.shape()), ", got ", t->dtype(), " of shape ", shape_str(t->shape()));
+    MINIDL_CHECK(t->shape() == shape && t->dtype() == dtype && t->is_contiguous(), ValueError, op, ": ", name,
+                 " must be a contiguous ", dtype, " tensor of shape ", shape_str(shape), ", got ", t->dtype(),
+                 " of shape ", shape_str(t->shape()));
     MINIDL_CHECK(t->device() == input.device(), DeviceError, op, ": ", name, " on ", t->device(),
                  " for input on ", input.device());
   }

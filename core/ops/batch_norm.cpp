@@ -14,7 +14,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   MINIDL_CHECK(input.defined() && input.dim() >= 2, ShapeError,
                "batch_norm: expected an input of shape (N, C) or (N, C, *), got ",
                input.defined() ? shape_str(input.shape()) : std::string("an undefined tensor"));
-  const kernels::BatchNormInputs in{input.contiguous(), weight, bias, running_mean, running_var};
+  // The running statistics are updated in place, so they are passed as they are (the kernels
+  // require them contiguous); everything else may be a strided view.
+  const auto packed = [](const Tensor& t) { return t.defined() ? t.contiguous() : t; };
+  const kernels::BatchNormInputs in{input.contiguous(), packed(weight), packed(bias), running_mean,
+                                    running_var};
   const kernels::BatchNormOptions options{.momentum = momentum, .eps = eps, .fuse_relu = fuse_relu};
   const Tensor output = empty(input.shape(), {.dtype = input.dtype(), .device = input.device()});
   const kernels::BatchNormStats stats = kernels::make_batch_norm_stats(input);

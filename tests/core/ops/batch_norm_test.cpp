@@ -252,6 +252,10 @@ TEST(BatchNorm, NonContiguousInput) {
   const Tensor a = batch_norm(permuted, {}, {}, {}, {}, true),
                b = batch_norm(permuted.contiguous(), {}, {}, {}, {}, true);
   EXPECT_EQ(a.to_vector<double>(), b.to_vector<double>());
+  const Tensor strided_weight = tensor_of({2.0, 9.0, -1.0, 9.0, 0.5, 9.0, 3.0, 9.0}, {8}).slice(0, 0, 8, 2);
+  const Tensor packed_weight = strided_weight.contiguous();
+  EXPECT_EQ(batch_norm(permuted, {}, {}, strided_weight, {}, true).to_vector<double>(),
+            batch_norm(permuted, {}, {}, packed_weight, {}, true).to_vector<double>());
 }
 
 TEST(BatchNorm, OneValuePerChannelInTrainingIsAnError) {
