@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/autograd.h"
 #include "core/memory/allocator.h"
 #include "kernels/dispatch.h"
 #include "kernels/ops.h"
@@ -84,9 +85,12 @@ void* Tensor::data_ptr() const {
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
+// clone() and to() record their backward (the gradient, moved back to the input's
+// device or dtype); a cast to a non-floating dtype ends the graph, as in PyTorch.
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), {.dtype = dtype(), .device = device()});
   kernels::copy(*this, out);
+  autograd::record("clone", out, {*this}, [](const Tensor& grad) { return std::vector<Tensor>{grad}; });
   return out;
 }
 
@@ -94,6 +98,9 @@ Tensor Tensor::to(const Device& device) const {
   if (device == this->device()) return *this;
   Tensor out = empty(shape(), {.dtype = dtype(), .device = device});
   kernels::copy(*this, out);
+  autograd::record("to", out, {*this}, [from = this->device()](const Tensor& grad) {
+    return std::vector<Tensor>{grad.to(from)};
+  });
   return out;
 }
 
@@ -101,6 +108,10 @@ Tensor Tensor::to(DType dtype) const {
   if (dtype == this->dtype()) return *this;
   Tensor out = empty(shape(), {.dtype = dtype, .device = device()});
   kernels::copy(*this, out);
+  if (is_floating(dtype))
+    autograd::record("to", out, {*this}, [from = this->dtype()](const Tensor& grad) {
+      return std::vector<Tensor>{grad.to(from)};
+    });
   return out;
 }
 

@@ -1,8 +1,14 @@
-// Views: new shape/strides/offset over the same storage, no data copied.
+// Views: new shape/strides/offset over the same storage, no data copied. Each one
+// records its backward on the autograd tape when its input requires grad: the
+// gradient is reshaped, transposed or permuted back, scattered into zeros (slice,
+// select) or summed over the broadcast dims (expand).
 #include <algorithm>
 #include <numeric>
 
+#include "core/autograd.h"
+#include "core/ops/reduction.h"
 #include "core/tensor.h"
+#include "kernels/ops.h"
 
 namespace minidl {
 namespace {
@@ -10,6 +16,29 @@ namespace {
 Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset) {
   Tensor view(base.storage(), std::move(shape), std::move(strides), offset, base.dtype());
   return view;
+}
+
+// True when a view of t must be recorded (checked before building the backward closure).
+bool tracked(const Tensor& t) { return autograd::is_grad_enabled() && t.requires_grad(); }
+
+// Records a view whose gradient is the output's gradient reshaped to the input's shape.
+void record_reshape(const char* name, const Tensor& out, const Tensor& in) {
+  if (!tracked(in)) return;
+  autograd::record(name, out, {in}, [shape = in.shape()](const Tensor& grad) {
+    return std::vector<Tensor>{grad.reshape(shape)};
+  });
+}
+
+// Records a view that picks part of its input: the gradient is zeros of the input's
+// shape with `region(zeros)` (the same part) set to the output's gradient.
+template <typename Region>
+void record_part(const char* name, const Tensor& out, const Tensor& in, Region region) {
+  if (!tracked(in)) return;
+  autograd::record(name, out, {in}, [shape = in.shape(), region](const Tensor& grad) {
+    const Tensor full = zeros(shape, {.dtype = grad.dtype(), .device = grad.device()});
+    kernels::copy(grad, region(full));
+    return std::vector<Tensor>{full};
+  });
 }
 
 // Resolves one -1 entry so the element count matches `numel`.
@@ -77,15 +106,24 @@ Tensor Tensor::view(Shape shape) const {
                shape_str(shape), " is incompatible with the layout of a tensor of shape ",
                shape_str(this->shape()), " and strides ", shape_str(this->strides()),
                "; use reshape() to copy");
-  return make_view(*this, std::move(shape), std::move(strides), storage_offset());
+  Tensor out = make_view(*this, std::move(shape), std::move(strides), storage_offset());
+  record_reshape("view", out, *this);
+  return out;
 }
 
 Tensor Tensor::reshape(Shape shape) const {
   shape = infer_shape(std::move(shape), numel(), this->shape());
   Shape strides;
-  if (view_strides(this->shape(), this->strides(), shape, strides))
-    return make_view(*this, std::move(shape), std::move(strides), storage_offset());
-  return clone().view(std::move(shape));
+  Tensor out;
+  if (view_strides(this->shape(), this->strides(), shape, strides)) {
+    out = make_view(*this, std::move(shape), std::move(strides), storage_offset());
+  } else {
+    const Tensor copy = empty(this->shape(), {.dtype = dtype(), .device = device()});
+    kernels::copy(*this, copy);
+    out = make_view(copy, shape, contiguous_strides(shape), 0);
+  }
+  record_reshape("reshape", out, *this);
+  return out;
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
@@ -112,8 +150,11 @@ Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) cons
   Shape new_strides = strides();
   new_shape[dim] = (end - start + step - 1) / step;
   new_strides[dim] *= step;
-  return make_view(*this, std::move(new_shape), std::move(new_strides),
-                   storage_offset() + start * strides()[dim]);
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides),
+                         storage_offset() + start * strides()[dim]);
+  record_part("slice", out, *this,
+              [dim, start, end, step](const Tensor& full) { return full.slice(dim, start, end, step); });
+  return out;
 }
 
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
@@ -135,8 +176,10 @@ Tensor Tensor::select(int64_t dim, int64_t index) const {
   Shape new_strides = strides();
   new_shape.erase(new_shape.begin() + dim);
   new_strides.erase(new_strides.begin() + dim);
-  return make_view(*this, std::move(new_shape), std::move(new_strides),
-                   storage_offset() + index * strides()[dim]);
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides),
+                         storage_offset() + index * strides()[dim]);
+  record_part("select", out, *this, [dim, index](const Tensor& full) { return full.select(dim, index); });
+  return out;
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
@@ -146,7 +189,12 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   Shape new_strides = strides();
   std::swap(new_shape[dim0], new_shape[dim1]);
   std::swap(new_strides[dim0], new_strides[dim1]);
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  if (tracked(*this))
+    autograd::record("transpose", out, {*this}, [dim0, dim1](const Tensor& grad) {
+      return std::vector<Tensor>{grad.transpose(dim0, dim1)};
+    });
+  return out;
 }
 
 Tensor Tensor::t() const {
@@ -167,7 +215,15 @@ Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
     new_shape[i] = shape()[d];
     new_strides[i] = strides()[d];
   }
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  if (tracked(*this)) {
+    std::vector<int64_t> inverse(dims.size());
+    for (std::size_t i = 0; i < dims.size(); ++i) inverse[normalize_dim(dims[i], dim(), "permute")] = static_cast<int64_t>(i);
+    autograd::record("permute", out, {*this}, [inverse](const Tensor& grad) {
+      return std::vector<Tensor>{grad.permute(inverse)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::expand(const Shape& target) const {
@@ -191,7 +247,12 @@ Tensor Tensor::expand(const Shape& target) const {
     new_shape[i] = want;
     new_strides[i] = size == want ? strides()[i - lead] : 0;
   }
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  if (tracked(*this))
+    autograd::record("expand", out, {*this}, [shape = shape()](const Tensor& grad) {
+      return std::vector<Tensor>{sum_to(grad, shape)};
+    });
+  return out;
 }
 
 Tensor Tensor::squeeze() const {
@@ -202,7 +263,9 @@ Tensor Tensor::squeeze() const {
     new_shape.push_back(shape()[d]);
     new_strides.push_back(strides()[d]);
   }
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  record_reshape("squeeze", out, *this);
+  return out;
 }
 
 Tensor Tensor::squeeze(int64_t dim) const {
@@ -212,7 +275,9 @@ Tensor Tensor::squeeze(int64_t dim) const {
   Shape new_strides = strides();
   new_shape.erase(new_shape.begin() + dim);
   new_strides.erase(new_strides.begin() + dim);
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  record_reshape("squeeze", out, *this);
+  return out;
 }
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
@@ -222,7 +287,9 @@ Tensor Tensor::unsqueeze(int64_t dim) const {
   const int64_t stride = dim < this->dim() ? strides()[dim] * shape()[dim] : 1;
   new_shape.insert(new_shape.begin() + dim, 1);
   new_strides.insert(new_strides.begin() + dim, stride);
-  return make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
+  record_reshape("unsqueeze", out, *this);
+  return out;
 }
 
 }  // namespace minidl

@@ -4,6 +4,8 @@
 // of broadcasting (sum over the broadcast dims).
 #include "core/ops/reduction.h"
 
+#include <algorithm>
+
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
 #include "kernels/reduction.h"
@@ -92,9 +94,12 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
   const int64_t lead = grad.dim() - static_cast<int64_t>(shape.size());
-  MINIDL_CHECK(lead >= 0 || grad.numel() == shape_numel(shape), ShapeError, "sum_to: cannot sum a tensor of shape ",
-               shape_str(grad.shape()), " to shape ", shape_str(shape));
-  if (lead < 0) return grad.reshape(shape);
+  if (lead < 0) {  // only leading 1s may be missing from grad
+    const bool ones = std::all_of(shape.begin(), shape.begin() - lead, [](int64_t s) { return s == 1; });
+    MINIDL_CHECK(ones, ShapeError, "sum_to: cannot sum a tensor of shape ", shape_str(grad.shape()), " to shape ",
+                 shape_str(shape));
+    return sum_to(grad, Shape(shape.begin() - lead, shape.end())).reshape(shape);
+  }
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < grad.dim(); ++d) {
     const int64_t want = d < lead ? 1 : shape[d - lead];
