@@ -30,9 +30,13 @@ Edge edge_to(const Tensor& input) {
 // Sums gradients arriving at one place; the first one is kept as it is.
 void accumulate(Tensor& slot, const Tensor& grad) { slot = slot.defined() ? add(slot, grad) : grad; }
 
-// A gradient stored in a leaf must not alias a tensor the graph hands elsewhere.
+// A gradient stored in a leaf must not alias a tensor the graph hands elsewhere: a
+// backward may return one tensor for several inputs (add), or the upstream gradient
+// itself (the caller's seed). Only a gradient nobody else holds (neither its handle
+// nor its storage) is kept as it is.
 Tensor own(const Tensor& grad) {
-  return grad.is_contiguous() && grad.storage().use_count() == 1 ? grad : grad.clone();
+  const bool unique = grad.impl_ptr().use_count() == 1 && grad.storage().use_count() == 1;
+  return grad.is_contiguous() && unique ? grad : grad.clone();
 }
 
 void check_gradient(const Node& node, std::size_t index, const Tensor& grad) {
