@@ -83,7 +83,7 @@ def main():
 
     def add(key, tensor):
         nonlocal offset
-        data = tensor.detach().to(torch.float32).flatten()
+        data = tensor.detach().to(torch.float32).flatten().clone()  # a copy, not a view of a live param
         records[key] = [offset, data.numel()]
         blob.append(data)
         offset += data.numel()
