@@ -297,7 +297,7 @@ void cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntro
     if (options.reduce)
       reduce_rows<T>(row_loss, options.scale, loss, stream);
     else if (!direct)
-      copy(row_loss, loss);
+      cuda::copy(row_loss, loss);
   });
 }
 

@@ -441,7 +441,7 @@ TEST_F(LossGpu, CrossEntropySpatialHalfAndLargeLogits) {
   const Tensor big = add(random_leaf({2, 4, 3}, 55).detach(), 1e4).to(DType::Float32).requires_grad_(true);
   expect_parity(f, {big}, 1e-5);
   const Tensor half = random_leaf({2, 4, 3}, 56).detach().to(DType::Float16).requires_grad_(true);
-  expect_parity(f, {half}, 1e-3);
+  expect_parity(f, {half}, 2e-3);  // one float16 ulp near 1 is 1e-3
 }
 
 TEST_F(LossGpu, MseLossAndAccuracy) {
