@@ -11,7 +11,7 @@ install(TARGETS minidl EXPORT minidlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES minidl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl)
-install(DIRECTORY core kernels layers optim data models
+install(DIRECTORY core kernels layers optim data models train
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl
   FILES_MATCHING PATTERN "*.h")
 install(EXPORT minidlTargets NAMESPACE minidl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)

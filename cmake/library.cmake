@@ -2,7 +2,7 @@
 # folder: kernels/cuda/ is compiled only with the CUDA backend, kernels/no_cuda/
 # only without it.
 file(GLOB_RECURSE MINIDL_CXX_SOURCES CONFIGURE_DEPENDS
-  core/*.cpp kernels/*.cpp layers/*.cpp optim/*.cpp data/*.cpp models/*.cpp)
+  core/*.cpp kernels/*.cpp layers/*.cpp optim/*.cpp data/*.cpp models/*.cpp train/*.cpp)
 if(MINIDL_WITH_CUDA)
   list(FILTER MINIDL_CXX_SOURCES EXCLUDE REGEX "/kernels/no_cuda/")
   file(GLOB_RECURSE MINIDL_CUDA_SOURCES CONFIGURE_DEPENDS kernels/cuda/*.cu)
