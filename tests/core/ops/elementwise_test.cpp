@@ -1,7 +1,7 @@
 // The differentiable element-wise ops (core/ops/elementwise.cpp): float64 gradcheck of
 // every op on random shapes, broadcast pairs and non-contiguous inputs; forward values
-// against nested-loop / <cmath> references; PyTorch's type promotion; in-place forms;
-// errors naming both shapes/devices; ElementwiseGpu: CUDA against the CPU.
+// against nested-loop / <cmath> references; PyTorch's type promotion; errors naming both
+// shapes/devices; ElementwiseGpu: CUDA against the CPU. In-place forms: elementwise_inplace_test.cpp.
 #include "core/ops/elementwise.h"
 
 #include <gtest/gtest.h>
@@ -296,67 +296,6 @@ TEST(Elementwise, SixteenBitMathComputesInFloat) {
   }
 }
 
-TEST(Elementwise, InPlaceOpsUpdateSelf) {
-  const Tensor p = from_vector<float>({1, 2, 3, 4}, {2, 2});
-  const Tensor g = from_vector<float>({1, -1, 2, -2}, {2, 2});
-  add_(p, g, 0.5);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{1.5f, 1.5f, 4, 3}));
-  add_(p, 1.0);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{2.5f, 2.5f, 5, 4}));
-  sub_(p, from_vector<float>({1, 2}), 2.0);  // broadcast over rows
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.5f, -1.5f, 3, 0}));
-  mul_(p, 2.0);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{1, -3, 6, 0}));
-  mul_(p, g);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{1, 3, 12, 0}));
-  div_(p, 4.0);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.25f, 0.75f, 3, 0}));
-  div_(p, from_vector<float>({0.5f, 0.25f}));
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.5f, 3, 6, 0}));
-  addcmul_(p, g, g, 0.5);  // + 0.5 * g^2
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{1, 3.5f, 8, 2}));
-  addcdiv_(p, g, from_vector<float>({2, 4, 8, 16}, {2, 2}), -2.0);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0, 4, 7.5f, 2.25f}));
-  sqrt_(p);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0, 2, std::sqrt(7.5f), 1.5f}));
-  clamp_(p, 0.5, 1.75);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.5f, 1.75f, 1.75f, 1.5f}));
-  lerp_(p, ones({2, 2}), 0.25);
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{0.625f, 1.5625f, 1.5625f, 1.375f}));
-}
-
-TEST(Elementwise, InPlaceOnNonContiguousAndMixedDtypes) {
-  const Tensor base = zeros({3, 2});
-  const Tensor view = base.t();  // (2, 3), strides (1, 2)
-  add_(view, arange(3.0, {.dtype = DType::Float64}));
-  EXPECT_EQ(base.to_vector<float>(), (std::vector<float>{0, 0, 1, 1, 2, 2}));
-  const Tensor half = ones({2}, {.dtype = DType::Float16});
-  add_(half, from_vector<float>({0.5f, 2.0f}));  // computed in float32, stored as float16
-  EXPECT_EQ(half.dtype(), DType::Float16);
-  EXPECT_EQ(half.to_vector<float>(), (std::vector<float>{1.5f, 3.0f}));
-  EXPECT_THROW(add_(from_vector<int32_t>({1}), from_vector<float>({0.5f})), DTypeError);
-  const Tensor small = zeros({3});
-  EXPECT_THROW(add_(small, zeros({2, 3})), ShapeError);
-}
-
-TEST(Elementwise, InPlaceOnALeafRequiringGradNeedsNoGradGuard) {
-  const Tensor w = random_leaf({3}, 41);
-  try {
-    add_(w, 1.0);
-    FAIL() << "expected ValueError";
-  } catch (const ValueError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("add_"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("leaf"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("NoGradGuard"), std::string::npos) << msg;
-  }
-  EXPECT_THROW(mul_(w * 2.0, 3.0), ValueError);  // a non-leaf in the graph, too
-  autograd::NoGradGuard no_grad;
-  const std::vector<double> before = w.to_vector<double>();
-  add_(w, 1.0);
-  EXPECT_DOUBLE_EQ(w.to_vector<double>()[0], before[0] + 1.0);
-}
-
 TEST(Elementwise, MismatchedShapesNameBoth) {
   try {
     (void)add(zeros({2, 3}), zeros({4}));
@@ -478,29 +417,13 @@ TEST_F(ElementwiseGpu, SixteenBitAndIntegerOpsMatchTheCpu) {
                 "where");
 }
 
-TEST_F(ElementwiseGpu, WhereAndInPlaceOpsMatchTheCpu) {
+TEST_F(ElementwiseGpu, WhereMatchesTheCpu) {
   Tensor a = random_leaf({4, 5}, 9).detach().to(DType::Float32);
   Tensor b = random_leaf({5}, 10).detach().to(DType::Float32);
   a.requires_grad_(true);
   b.requires_grad_(true);
   expect_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1] * 2.0); }, {a, b},
                 1e-6, "where");
-  auto update = [](const Tensor& p, const Tensor& g) {
-    autograd::NoGradGuard no_grad;
-    add_(p, g, -0.1);
-    addcmul_(p, g, g, 0.5);
-    addcdiv_(p, g, add(abs(g), 1.0), -0.25);
-    lerp_(p, g, 0.3);
-    clamp_(p, -0.5, 0.5);
-    add_(p, 1.0);
-    sqrt_(p);
-    mul_(p, 1.5);
-    return p;
-  };
-  const Tensor pc = random_leaf({4, 5}, 11).detach().to(DType::Float32);
-  const Tensor gc = random_leaf({4, 5}, 12).detach().to(DType::Float32);
-  const Tensor pg = pc.to(Device::cuda()), gg = gc.to(Device::cuda());
-  expect_close(update(pg, gg), update(pc, gc), 1e-6, "in-place update");
 }
 
 }  // namespace
