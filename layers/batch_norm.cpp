@@ -38,7 +38,8 @@ void BatchNormBase::reset_running_stats() {
 }
 
 Tensor BatchNormBase::forward(const Tensor& input) {
-  const bool rank_ok = std::find(allowed_ranks_.begin(), allowed_ranks_.end(), input.dim()) != allowed_ranks_.end();
+  const bool rank_ok =
+      std::find(allowed_ranks_.begin(), allowed_ranks_.end(), input.dim()) != allowed_ranks_.end();
   MINIDL_CHECK(rank_ok && input.size(1) == num_features_, ShapeError, type_name(), "(", num_features_,
                "): expected input (N, ", num_features_, allowed_ranks_.back() == 4 ? ", H, W)" : "[, L])",
                ", got shape ", shape_str(input.shape()));

@@ -30,8 +30,8 @@ class BatchNormBase : public Module {
   /// Running statistics back to mean 0, variance 1, no batches tracked.
   void reset_running_stats();
 
-  Tensor weight, bias;                                      // (C), undefined unless affine
-  Tensor running_mean, running_var, num_batches_tracked;    // undefined unless track_running_stats
+  Tensor weight, bias;                                    // (C), undefined unless affine
+  Tensor running_mean, running_var, num_batches_tracked;  // undefined unless track_running_stats
 
  protected:
   BatchNormBase(std::string type_name, int64_t num_features, BatchNormOptions options,

@@ -8,8 +8,9 @@ namespace minidl::nn {
 
 Tensor Flatten::forward(const Tensor& input) {
   Tensor out = input.flatten(start_dim_, end_dim_);
-  autograd::record("flatten", out, {input},
-                   [shape = input.shape()](const Tensor& grad) { return std::vector<Tensor>{grad.reshape(shape)}; });
+  autograd::record("flatten", out, {input}, [shape = input.shape()](const Tensor& grad) {
+    return std::vector<Tensor>{grad.reshape(shape)};
+  });
   return out;
 }
 

@@ -40,10 +40,10 @@ class Sequential : public Module {
   /// The i-th child; std::out_of_range past the end.
   const std::shared_ptr<Module>& operator[](std::size_t index) const { return modules_.at(index); }
   /// The i-th child as M (e.g. seq.at<Linear>(0)); ValueError if it is not an M.
-  template <typename M>
-  std::shared_ptr<M> at(std::size_t index) const {
+  template <typename M> std::shared_ptr<M> at(std::size_t index) const {
     auto typed = std::dynamic_pointer_cast<M>(modules_.at(index));
-    MINIDL_CHECK(typed != nullptr, ValueError, "Sequential: child ", index, " is a ", modules_.at(index)->type_name());
+    MINIDL_CHECK(typed != nullptr, ValueError, "Sequential: child ", index, " is a ",
+                 modules_.at(index)->type_name());
     return typed;
   }
   auto begin() const { return modules_.begin(); }

@@ -19,8 +19,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Conv2dOptions options)
                ValueError, "Conv2d: kernel_size (", o.kernel_size.h, ", ", o.kernel_size.w, "), stride (",
                o.stride.h, ", ", o.stride.w, ") and dilation (", o.dilation.h, ", ", o.dilation.w,
                ") must be positive and padding (", o.padding.h, ", ", o.padding.w, ") non-negative");
-  weight = register_parameter("weight",
-                              empty({out_channels, in_channels / o.groups, o.kernel_size.h, o.kernel_size.w}));
+  weight = register_parameter(
+      "weight", empty({out_channels, in_channels / o.groups, o.kernel_size.h, o.kernel_size.w}));
   bias = register_parameter("bias", o.bias ? empty({out_channels}) : Tensor());
   init::default_layer_init_(weight, bias);
 }

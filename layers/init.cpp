@@ -32,7 +32,8 @@ namespace {
 double kaiming_std(const Tensor& tensor, const KaimingOptions& options) {
   const Fans fans = calculate_fans(tensor);
   const int64_t fan = options.mode == FanMode::FanIn ? fans.fan_in : fans.fan_out;
-  MINIDL_CHECK(fan > 0, ValueError, "kaiming init of a tensor with zero elements, shape ", shape_str(tensor.shape()));
+  MINIDL_CHECK(fan > 0, ValueError, "kaiming init of a tensor with zero elements, shape ",
+               shape_str(tensor.shape()));
   return calculate_gain(options.nonlinearity, options.a) / std::sqrt(static_cast<double>(fan));
 }
 

@@ -35,8 +35,10 @@ struct KaimingOptions {
   Nonlinearity nonlinearity = Nonlinearity::LeakyReLU;
 };
 
-const Tensor& uniform_(const Tensor& tensor, double low = 0.0, double high = 1.0, Generator* generator = nullptr);
-const Tensor& normal_(const Tensor& tensor, double mean = 0.0, double stddev = 1.0, Generator* generator = nullptr);
+const Tensor& uniform_(const Tensor& tensor, double low = 0.0, double high = 1.0,
+                       Generator* generator = nullptr);
+const Tensor& normal_(const Tensor& tensor, double mean = 0.0, double stddev = 1.0,
+                      Generator* generator = nullptr);
 const Tensor& constant_(const Tensor& tensor, double value);
 const Tensor& zeros_(const Tensor& tensor);
 const Tensor& ones_(const Tensor& tensor);
@@ -46,9 +48,11 @@ const Tensor& xavier_uniform_(const Tensor& tensor, double gain = 1.0, Generator
 /// N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 const Tensor& xavier_normal_(const Tensor& tensor, double gain = 1.0, Generator* generator = nullptr);
 /// U(-b, b) with b = sqrt(3) * gain(nonlinearity, a) / sqrt(fan).
-const Tensor& kaiming_uniform_(const Tensor& tensor, KaimingOptions options = {}, Generator* generator = nullptr);
+const Tensor& kaiming_uniform_(const Tensor& tensor, KaimingOptions options = {},
+                               Generator* generator = nullptr);
 /// N(0, std^2) with std = gain(nonlinearity, a) / sqrt(fan).
-const Tensor& kaiming_normal_(const Tensor& tensor, KaimingOptions options = {}, Generator* generator = nullptr);
+const Tensor& kaiming_normal_(const Tensor& tensor, KaimingOptions options = {},
+                              Generator* generator = nullptr);
 
 /// The default initialization of Linear and Conv (PyTorch's reset_parameters): weight by
 /// kaiming_uniform_(a = sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias (if

@@ -3,7 +3,8 @@
 
 namespace minidl::nn {
 
-CrossEntropyLoss::CrossEntropyLoss(CrossEntropyOptions options) : Module("CrossEntropyLoss"), options_(options) {
+CrossEntropyLoss::CrossEntropyLoss(CrossEntropyOptions options)
+    : Module("CrossEntropyLoss"), options_(options) {
   MINIDL_CHECK(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0, ValueError,
                "CrossEntropyLoss: label_smoothing must be in [0, 1], got ", options.label_smoothing);
 }

@@ -23,7 +23,9 @@ class CrossEntropyLoss : public Module {
 class MSELoss : public Module {
  public:
   explicit MSELoss(Reduction reduction = Reduction::Mean) : Module("MSELoss"), reduction_(reduction) {}
-  Tensor operator()(const Tensor& input, const Tensor& target) const { return mse_loss(input, target, reduction_); }
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return mse_loss(input, target, reduction_);
+  }
 
  private:
   Reduction reduction_;

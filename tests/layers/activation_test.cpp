@@ -65,7 +65,8 @@ class LayersGpu : public test::GpuTest {};
 TEST_F(LayersGpu, ActivationsOnCudaMatchCpu) {
   const Tensor x = from_vector<float>({-4.f, -1.5f, -0.3f, 0.f, 0.2f, 1.f, 3.7f});
   for (const Case& c : cases()) {
-    const auto a = (*c.module)(x).to_vector<float>(), b = (*c.module)(x.to(Device::cuda())).to_vector<float>();
+    const auto a = (*c.module)(x).to_vector<float>(),
+               b = (*c.module)(x.to(Device::cuda())).to_vector<float>();
     for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6) << c.module->type_name();
   }
 }

@@ -39,8 +39,8 @@ ChannelStats channel_stats(const Tensor& x) {
 
 // y = (x - mean[c]) / sqrt(var[c] + eps) * w[c] + b[c].
 void expect_normalized(const Tensor& x, const Tensor& y, const std::vector<double>& mean,
-                       const std::vector<double>& var, const std::vector<double>& w, const std::vector<double>& b,
-                       double eps = 1e-5) {
+                       const std::vector<double>& var, const std::vector<double>& w,
+                       const std::vector<double>& b, double eps = 1e-5) {
   const auto xv = x.to_vector<double>(), yv = y.to_vector<double>();
   const int64_t C = x.size(1), inner = x.numel() / (x.size(0) * C);
   for (std::size_t i = 0; i < xv.size(); ++i) {
@@ -163,7 +163,8 @@ TEST_F(LayersGpu, BatchNormOnCudaMatchesCpu) {
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-4) << i;
   }
   for (const char* name : {"running_mean", "running_var", "num_batches_tracked"}) {
-    const auto a = cpu.state_dict().at(name).to_vector<double>(), b = gpu.state_dict().at(name).to_vector<double>();
+    const auto a = cpu.state_dict().at(name).to_vector<double>(),
+               b = gpu.state_dict().at(name).to_vector<double>();
     for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5) << name << " " << i;
   }
   cpu.eval();

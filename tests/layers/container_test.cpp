@@ -25,11 +25,10 @@ std::vector<std::string> keys(const StateDict& state) {
 
 TEST(Sequential, StateDictNamesMatchPyTorch) {
   // torch: nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU()).state_dict().keys()
-  Sequential seq{std::make_shared<Conv2d>(3, 8, Conv2dOptions{.kernel_size = 3}), std::make_shared<BatchNorm2d>(8),
-                 std::make_shared<ReLU>()};
-  std::vector<std::string> expected = {"0.weight",          "0.bias",         "1.weight",
-                                       "1.bias",            "1.running_mean", "1.running_var",
-                                       "1.num_batches_tracked"};
+  Sequential seq{std::make_shared<Conv2d>(3, 8, Conv2dOptions{.kernel_size = 3}),
+                 std::make_shared<BatchNorm2d>(8), std::make_shared<ReLU>()};
+  std::vector<std::string> expected = {
+      "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(keys(seq.state_dict()), expected);
   EXPECT_EQ(seq.named_parameters().size(), 4u);
@@ -87,7 +86,7 @@ TEST(Sequential, LoadStateDictRoundTrip) {
                       std::make_shared<Linear>(4, 2)};
   };
   Sequential a = make(), b = make();
-  a(randn({5, 3}));                   // moves a's running statistics
+  a(randn({5, 3}));  // moves a's running statistics
   EXPECT_TRUE(b.load_state_dict(a.state_dict()).ok());
   for (const auto& [name, tensor] : a.state_dict())
     EXPECT_EQ(b.state_dict().at(name).to_vector<double>(), tensor.to_vector<double>()) << name;
@@ -140,7 +139,8 @@ TEST_F(LayersGpu, SequentialCnnOnCudaMatchesCpu) {
   const auto pc = cpu->named_parameters(), pg = gpu->named_parameters();
   for (std::size_t k = 0; k < pc.size(); ++k) {
     const auto ga = pc[k].second.grad().to_vector<float>(), gb = pg[k].second.grad().to_vector<float>();
-    for (std::size_t i = 0; i < ga.size(); ++i) EXPECT_NEAR(ga[i], gb[i], 1e-3 * (1 + std::abs(ga[i]))) << pc[k].first;
+    for (std::size_t i = 0; i < ga.size(); ++i)
+      EXPECT_NEAR(ga[i], gb[i], 1e-3 * (1 + std::abs(ga[i]))) << pc[k].first;
   }
 }
 

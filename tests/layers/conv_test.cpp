@@ -8,8 +8,8 @@
 
 #include <cmath>
 
-#include "core/random.h"
 #include "core/ops/reduction.h"
+#include "core/random.h"
 #include "stats.h"
 #include "support/gpu_test.h"
 #include "support/gradcheck.h"
@@ -45,7 +45,8 @@ TEST(Conv2d, DefaultInitBoundsAndVariance) {
 
 // y[n, o, i, j] = b[o] + sum_{c, p, q} x[n, g*Cg + c, i*s - pad + p*d, j*s - pad + q*d] * w[o, c, p, q].
 std::vector<double> reference(const Tensor& x, const Conv2d& conv, const Shape& out_shape) {
-  const auto xv = x.to_vector<double>(), wv = conv.weight.to_vector<double>(), bv = conv.bias.to_vector<double>();
+  const auto xv = x.to_vector<double>(), wv = conv.weight.to_vector<double>(),
+             bv = conv.bias.to_vector<double>();
   const Conv2dOptions& o = conv.options();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t O = out_shape[1], Ho = out_shape[2], Wo = out_shape[3];
@@ -82,10 +83,12 @@ TEST(Conv2d, ForwardMatchesNestedLoops) {
     const Tensor x = randn({2, 4, 7, 6}, {.dtype = DType::Float64});
     const Tensor y = conv(x);
     const Shape expected_shape{2, 8,
-                               (7 + 2 * options.padding.h - options.dilation.h * (options.kernel_size.h - 1) - 1) /
-                                       options.stride.h + 1,
-                               (6 + 2 * options.padding.w - options.dilation.w * (options.kernel_size.w - 1) - 1) /
-                                       options.stride.w + 1};
+                               (7 + 2 * options.padding.h - options.dilation.h * (options.kernel_size.h - 1) -
+                                1) / options.stride.h +
+                                   1,
+                               (6 + 2 * options.padding.w - options.dilation.w * (options.kernel_size.w - 1) -
+                                1) / options.stride.w +
+                                   1};
     ASSERT_EQ(y.shape(), expected_shape);
     const auto expected = reference(x, conv, expected_shape), got = y.to_vector<double>();
     for (std::size_t k = 0; k < got.size(); ++k) ASSERT_NEAR(got[k], expected[k], 1e-12) << k;
@@ -96,13 +99,14 @@ TEST(Conv2d, GradientsByFiniteDifferences) {
   Conv2d conv(2, 4, {.kernel_size = 3, .stride = 2, .padding = 1, .groups = 2});
   conv.to(DType::Float64);
   const Tensor x = test::random_leaf({2, 2, 5, 5}, 3);
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>&) { return conv(x); }, {x, conv.weight, conv.bias}));
+  EXPECT_TRUE(
+      test::gradcheck([&](const std::vector<Tensor>&) { return conv(x); }, {x, conv.weight, conv.bias}));
 }
 
 TEST(Conv2d, RejectsBadConfigurations) {
   EXPECT_THROW(Conv2d(3, 6, {.kernel_size = 3, .groups = 2}), ValueError);  // 3 % 2
   EXPECT_THROW(Conv2d(4, 6, {.kernel_size = 3, .groups = 4}), ValueError);  // 6 % 4
-  EXPECT_THROW(Conv2d(4, 6, {}), ValueError);                                 // no kernel_size
+  EXPECT_THROW(Conv2d(4, 6, {}), ValueError);                               // no kernel_size
   EXPECT_THROW(Conv2d(4, 6, {.kernel_size = 3, .stride = 0}), ValueError);
   Conv2d conv(3, 4, {.kernel_size = 3});
   EXPECT_THROW(conv(zeros({1, 2, 8, 8})), ShapeError);  // 2 channels for 3

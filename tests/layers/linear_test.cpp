@@ -50,7 +50,8 @@ TEST(Linear, ForwardMatchesNestedLoops) {
   const Tensor x = randn({2, 4, 3}, {.dtype = DType::Float64});
   const Tensor y = layer(x);
   ASSERT_EQ(y.shape(), (Shape{2, 4, 2}));
-  const auto xv = x.to_vector<double>(), w = layer.weight.to_vector<double>(), b = layer.bias.to_vector<double>();
+  const auto xv = x.to_vector<double>(), w = layer.weight.to_vector<double>(),
+             b = layer.bias.to_vector<double>();
   const auto yv = y.to_vector<double>();
   for (int r = 0; r < 8; ++r)
     for (int o = 0; o < 2; ++o) {

@@ -13,8 +13,8 @@ namespace minidl::nn {
 namespace {
 
 // Per-sample smoothed cross-entropy of row-major logits (N, C).
-std::vector<double> reference(const std::vector<double>& logits, const std::vector<int64_t>& targets, int64_t C,
-                              double eps) {
+std::vector<double> reference(const std::vector<double>& logits, const std::vector<int64_t>& targets,
+                              int64_t C, double eps) {
   std::vector<double> out;
   for (std::size_t n = 0; n < targets.size(); ++n) {
     double total = 0;
@@ -36,10 +36,12 @@ TEST(CrossEntropyLoss, MatchesHandComputation) {
     double total = 0;
     for (double v : per_sample) total += v;
     EXPECT_NEAR(CrossEntropyLoss({.label_smoothing = eps})(logits, targets).item(), total / 5, 1e-12) << eps;
-    EXPECT_NEAR(CrossEntropyLoss({.label_smoothing = eps, .reduction = Reduction::Sum})(logits, targets).item(),
-                total, 1e-12);
+    EXPECT_NEAR(
+        CrossEntropyLoss({.label_smoothing = eps, .reduction = Reduction::Sum})(logits, targets).item(),
+        total, 1e-12);
     const auto none =
-        CrossEntropyLoss({.label_smoothing = eps, .reduction = Reduction::None})(logits, targets).to_vector<double>();
+        CrossEntropyLoss({.label_smoothing = eps, .reduction = Reduction::None})(logits, targets)
+            .to_vector<double>();
     ASSERT_EQ(none.size(), 5u);
     for (int n = 0; n < 5; ++n) EXPECT_NEAR(none[n], per_sample[n], 1e-12);
   }
@@ -62,7 +64,9 @@ TEST(CrossEntropyLoss, GradientIsSoftmaxMinusSmoothedTarget) {
   }
 }
 
-TEST(CrossEntropyLoss, RejectsBadSmoothing) { EXPECT_THROW(CrossEntropyLoss({.label_smoothing = 1.5}), ValueError); }
+TEST(CrossEntropyLoss, RejectsBadSmoothing) {
+  EXPECT_THROW(CrossEntropyLoss({.label_smoothing = 1.5}), ValueError);
+}
 
 TEST(MSELoss, Reductions) {
   const Tensor a = from_vector<double>({1, 2, 3}), b = from_vector<double>({0, 4, 3});
@@ -77,7 +81,8 @@ TEST_F(LayersGpu, CrossEntropyOnCudaMatchesCpu) {
   const Tensor logits = randn({16, 10});
   const Tensor targets = randint(0, 10, {16});
   CrossEntropyLoss loss({.label_smoothing = 0.1});
-  EXPECT_NEAR(loss(logits, targets).item(), loss(logits.to(Device::cuda()), targets.to(Device::cuda())).item(), 1e-5);
+  EXPECT_NEAR(loss(logits, targets).item(),
+              loss(logits.to(Device::cuda()), targets.to(Device::cuda())).item(), 1e-5);
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ std::vector<double> pool_reference(const Tensor& x, Kind kind, int64_t k, int64_
             total += v[(p * H + r) * W + s];
             ++inside;
           }
-        out.push_back(kind == Kind::Max ? best : total / static_cast<double>(kind == Kind::AvgIncludePad ? k * k : inside));
+        out.push_back(kind == Kind::Max
+                          ? best
+                          : total / static_cast<double>(kind == Kind::AvgIncludePad ? k * k : inside));
       }
   return out;
 }
@@ -96,7 +98,8 @@ TEST(Pooling, GradientsByFiniteDifferences) {
       std::make_shared<AvgPool2d>(3, AvgPool2dOptions{.stride = 2, .padding = 1, .count_include_pad = false}),
       std::make_shared<AdaptiveAvgPool2d>(Size2{3, 2})};
   for (const auto& m : modules)
-    EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return (*m)(in[0]); }, {x})) << m->type_name();
+    EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return (*m)(in[0]); }, {x}))
+        << m->type_name();
 }
 
 class LayersGpu : public test::GpuTest {};

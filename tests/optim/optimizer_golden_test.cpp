@@ -63,8 +63,7 @@ const Golden& golden() {
 }
 
 // Reads the option `key` into `field` when the case names it, else keeps the default.
-template <typename T>
-void read(const Case& c, const char* key, T& field) {
+template <typename T> void read(const Case& c, const char* key, T& field) {
   const auto found = c.options.find(key);
   if (found != c.options.end()) field = static_cast<T>(found->second);
 }

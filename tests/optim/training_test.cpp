@@ -82,9 +82,12 @@ struct Algorithm {
 std::vector<Algorithm> algorithms() {
   return {
       {"SGD", [](auto p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.1}); }},
-      {"SGD+momentum", [](auto p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9}); }},
+      {"SGD+momentum",
+       [](auto p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9}); }},
       {"Nesterov",
-       [](auto p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true}); }},
+       [](auto p) {
+         return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
+       }},
       {"Adagrad", [](auto p) { return std::make_unique<Adagrad>(p, AdagradOptions{.lr = 0.05}); }},
       {"RMSprop", [](auto p) { return std::make_unique<RMSprop>(p, RMSpropOptions{.lr = 0.003}); }},
       {"Adam", [](auto p) { return std::make_unique<Adam>(p, AdamOptions{.lr = 0.01}); }},
@@ -134,7 +137,7 @@ TEST(Training, ParameterGroupsStepWithTheirOwnLr) {
   auto model = mlp();
   const auto body = model->at<nn::Linear>(1), head = model->at<nn::Linear>(3);
   SGD optimizer(std::vector<ParamGroup<SGDOptions>>{{{body->weight, body->bias}, {.lr = 0.01}},
-                                                     {{head->weight, head->bias}, {.lr = 0.5}}},
+                                                    {{head->weight, head->bias}, {.lr = 0.5}}},
                 {.lr = 0.1});
   std::vector<std::vector<float>> before;
   for (const Tensor& p : model->parameters()) before.push_back(p.to_vector<float>());
