@@ -24,6 +24,7 @@ def time_layer(batch, cin, cout, hw, iters):
     def step():
         y = F.conv2d(x, w, b, stride=1, padding=1)
         y.backward(grad)
+        x.grad = w.grad = b.grad = None  # as conv_bench: time the convolution, not gradient accumulation
 
     def forward():
         with torch.no_grad():

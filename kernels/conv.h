@@ -31,7 +31,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 struct Conv2dGrads {
   Tensor input, weight, bias;
 };
-Conv2dGrads conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Conv2dParams& p,
-                            bool need_input, bool need_weight, bool need_bias);
+Conv2dGrads conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                            const Conv2dParams& p, bool need_input, bool need_weight, bool need_bias);
 
 }  // namespace minidl::kernels

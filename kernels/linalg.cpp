@@ -60,8 +60,10 @@ bool broadcast_batch(const Shape& a, const Shape& b, Shape& out) {
 }
 
 void run(const GemmBatch& g, const Device& device) {
-  if (device.is_cpu()) cpu::gemm_batched(g);
-  else MINIDL_CUDA_DISPATCH(cuda::gemm_batched(g, device));
+  if (device.is_cpu())
+    cpu::gemm_batched(g);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::gemm_batched(g, device));
 }
 
 // A matrix operand BLAS can read: the tensor itself when its layout allows, else a copy.
@@ -101,13 +103,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 void matmul_into(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) {
-  MINIDL_CHECK(a.dim() >= 2 && b.dim() >= 2 && out.dim() >= 2, ShapeError, "matmul_into: operands need 2+ dims, got ",
-               shape_str(a.shape()), ", ", shape_str(b.shape()), " -> ", shape_str(out.shape()));
-  MINIDL_CHECK(a.dtype() == b.dtype() && a.dtype() == out.dtype(), DTypeError, "matmul: dtypes differ: ",
-               a.dtype(), " @ ", b.dtype(), " -> ", out.dtype());
+  MINIDL_CHECK(a.dim() >= 2 && b.dim() >= 2 && out.dim() >= 2, ShapeError,
+               "matmul_into: operands need 2+ dims, got ", shape_str(a.shape()), ", ", shape_str(b.shape()),
+               " -> ", shape_str(out.shape()));
+  MINIDL_CHECK(a.dtype() == b.dtype() && a.dtype() == out.dtype(), DTypeError,
+               "matmul: dtypes differ: ", a.dtype(), " @ ", b.dtype(), " -> ", out.dtype());
   MINIDL_CHECK(is_floating(a.dtype()), DTypeError, "matmul: expected a floating dtype, got ", a.dtype());
-  MINIDL_CHECK(a.device() == b.device() && a.device() == out.device(), DeviceError, "matmul: devices differ: ",
-               a.device(), " @ ", b.device(), " -> ", out.device());
+  MINIDL_CHECK(a.device() == b.device() && a.device() == out.device(), DeviceError,
+               "matmul: devices differ: ", a.device(), " @ ", b.device(), " -> ", out.device());
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
   const Shape batch = batch_of(out.shape());
   Shape ab;
@@ -135,17 +138,30 @@ void matmul_into(const Tensor& a, const Tensor& b, const Tensor& out, double alp
   const MatrixLayout la = matrix_layout(m, k, ae.stride(-2), ae.stride(-1));
   const MatrixLayout lb = matrix_layout(k, n, be.stride(-2), be.stride(-1));
   const auto nb = static_cast<std::ptrdiff_t>(batch.size());
-  std::vector<BatchDim> dims =
-      merge_batch_dims(batch, Shape(ae.strides().begin(), ae.strides().begin() + nb),
-                       Shape(be.strides().begin(), be.strides().begin() + nb),
-                       Shape(out.strides().begin(), out.strides().begin() + nb));
+  std::vector<BatchDim> dims = merge_batch_dims(batch, Shape(ae.strides().begin(), ae.strides().begin() + nb),
+                                                Shape(be.strides().begin(), be.strides().begin() + nb),
+                                                Shape(out.strides().begin(), out.strides().begin() + nb));
   const BatchDim inner = dims.empty() ? BatchDim{} : dims.back();
   if (!dims.empty()) dims.pop_back();
 
-  GemmBatch g{.dtype = a.dtype(), .m = m, .n = n, .k = k, .batch = inner.size,
-              .a = nullptr, .lda = la.ld, .stride_a = inner.stride_a, .trans_a = la.trans,
-              .b = nullptr, .ldb = lb.ld, .stride_b = inner.stride_b, .trans_b = lb.trans,
-              .c = nullptr, .ldc = n, .stride_c = inner.stride_c, .alpha = alpha, .beta = beta};
+  GemmBatch g{.dtype = a.dtype(),
+              .m = m,
+              .n = n,
+              .k = k,
+              .batch = inner.size,
+              .a = nullptr,
+              .lda = la.ld,
+              .stride_a = inner.stride_a,
+              .trans_a = la.trans,
+              .b = nullptr,
+              .ldb = lb.ld,
+              .stride_b = inner.stride_b,
+              .trans_b = lb.trans,
+              .c = nullptr,
+              .ldc = n,
+              .stride_c = inner.stride_c,
+              .alpha = alpha,
+              .beta = beta};
   // A shared right operand and stacked left rows: one tall GEMM instead of a batch of small ones.
   if (dims.empty() && g.batch > 1 && g.stride_b == 0 && !g.trans_a && g.stride_a == m * g.lda &&
       g.stride_c == m * g.ldc) {

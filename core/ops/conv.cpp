@@ -17,14 +17,14 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   const Tensor out = unbatched ? out4.squeeze(0) : out4;
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
   const bool need_b = bias.defined() && bias.requires_grad();
-  autograd::record("conv2d", out, {x, weight, bias},
-                   [x4_ = x4.detach(), w_ = weight.detach(), x_shape = x.shape(), out4_shape = out4.shape(), p,
-                    need_x, need_w, need_b](const Tensor& grad) {
-                     const kernels::Conv2dGrads g =
-                         kernels::conv2d_backward(grad.reshape(out4_shape), x4_, w_, p, need_x, need_w, need_b);
-                     return std::vector<Tensor>{g.input.defined() ? g.input.view(x_shape) : g.input, g.weight,
-                                                g.bias};
-                   });
+  autograd::record(
+      "conv2d", out, {x, weight, bias},
+      [x4_ = x4.detach(), w_ = weight.detach(), x_shape = x.shape(), out4_shape = out4.shape(), p, need_x,
+       need_w, need_b](const Tensor& grad) {
+        const kernels::Conv2dGrads g =
+            kernels::conv2d_backward(grad.reshape(out4_shape), x4_, w_, p, need_x, need_w, need_b);
+        return std::vector<Tensor>{g.input.defined() ? g.input.view(x_shape) : g.input, g.weight, g.bias};
+      });
   return out;
 }
 

@@ -14,7 +14,7 @@ namespace minidl {
 /// dilation.h*(kh-1) - 1) / stride.h) + 1 (W alike). stride, padding (zeros) and dilation are
 /// Size2 {h, w} pairs; one int means both: conv2d(x, w, b, /*stride=*/2, /*padding=*/1).
 /// Gradients flow to x, weight and bias. Throws ShapeError naming the shapes that do not fit.
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1, Size2 padding = 0,
-              Size2 dilation = 1, int64_t groups = 1);
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1,
+              Size2 padding = 0, Size2 dilation = 1, int64_t groups = 1);
 
 }  // namespace minidl

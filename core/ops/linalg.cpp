@@ -15,7 +15,9 @@ Tensor as_column(const Tensor& b) { return b.dim() == 1 ? b.unsqueeze(1) : b; }
 Tensor transpose_last(const Tensor& t) { return t.transpose(-2, -1); }
 
 // The gradient of an operand that may have been broadcast along batch dims.
-Tensor reduce_to(const Tensor& grad, const Shape& shape) { return grad.shape() == shape ? grad : sum_to(grad, shape); }
+Tensor reduce_to(const Tensor& grad, const Shape& shape) {
+  return grad.shape() == shape ? grad : sum_to(grad, shape);
+}
 
 Tensor matmul_grad_a(const Tensor& g2, const Tensor& a2, const Tensor& b2) {
   return reduce_to(kernels::matmul(g2, transpose_last(b2)), a2.shape());
@@ -35,15 +37,16 @@ Tensor matmul_grad_b(const Tensor& g2, const Tensor& a2, const Tensor& b2) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   const Tensor out = kernels::matmul(a, b);
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();
-  autograd::record("matmul", out, {a, b}, [a_ = a.detach(), b_ = b.detach(), need_a, need_b](const Tensor& grad) {
-    const Tensor a2 = as_row(a_), b2 = as_column(b_);
-    Shape shape2 = kernels::matmul_output_shape(a2.shape(), b2.shape());
-    const Tensor g2 = grad.reshape(shape2);
-    Tensor ga, gb;
-    if (need_a) ga = matmul_grad_a(g2, a2, b2).reshape(a_.shape());
-    if (need_b) gb = matmul_grad_b(g2, a2, b2).reshape(b_.shape());
-    return std::vector<Tensor>{ga, gb};
-  });
+  autograd::record("matmul", out, {a, b},
+                   [a_ = a.detach(), b_ = b.detach(), need_a, need_b](const Tensor& grad) {
+                     const Tensor a2 = as_row(a_), b2 = as_column(b_);
+                     Shape shape2 = kernels::matmul_output_shape(a2.shape(), b2.shape());
+                     const Tensor g2 = grad.reshape(shape2);
+                     Tensor ga, gb;
+                     if (need_a) ga = matmul_grad_a(g2, a2, b2).reshape(a_.shape());
+                     if (need_b) gb = matmul_grad_b(g2, a2, b2).reshape(b_.shape());
+                     return std::vector<Tensor>{ga, gb};
+                   });
   return out;
 }
 

@@ -14,21 +14,25 @@ Tensor unbatched_like(const Tensor& out4, const Tensor& x) { return x.dim() == 3
 kernels::Pool2dParams params(Size2 kernel, Size2 stride, Size2 padding, bool count_include_pad) {
   MINIDL_CHECK((stride.h == 0) == (stride.w == 0), ValueError, "pooling: stride (", stride.h, ", ", stride.w,
                ") must be positive, or 0 for both to mean the kernel size");
-  return {.kernel = kernel, .stride = stride.h == 0 ? kernel : stride, .padding = padding,
+  return {.kernel = kernel,
+          .stride = stride.h == 0 ? kernel : stride,
+          .padding = padding,
           .count_include_pad = count_include_pad};
 }
 
 // Pooling through kernels forward/backward pair `Fwd`/`Bwd` that take (grad, x, out, params).
 template <typename Fwd, typename Bwd>
-Tensor window_pool(const char* name, const Tensor& x, const kernels::Pool2dParams& p, Fwd forward, Bwd backward) {
+Tensor window_pool(const char* name, const Tensor& x, const kernels::Pool2dParams& p, Fwd forward,
+                   Bwd backward) {
   const Tensor x4 = batched(x);
   const Tensor out4 = forward(x4, p);
   const Tensor out = unbatched_like(out4, x);
-  autograd::record(name, out, {x},
-                   [x4_ = x4.detach(), out4_ = out4.detach(), x_shape = x.shape(), p, backward](const Tensor& grad) {
-                     const Tensor g4 = grad.reshape(out4_.shape());
-                     return std::vector<Tensor>{backward(g4, x4_, out4_, p).view(x_shape)};
-                   });
+  autograd::record(
+      name, out, {x},
+      [x4_ = x4.detach(), out4_ = out4.detach(), x_shape = x.shape(), p, backward](const Tensor& grad) {
+        const Tensor g4 = grad.reshape(out4_.shape());
+        return std::vector<Tensor>{backward(g4, x4_, out4_, p).view(x_shape)};
+      });
   return out;
 }
 

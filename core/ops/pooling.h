@@ -15,7 +15,8 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride = 0, Size2 padding
 
 /// Mean over each kernel window; with count_include_pad the divisor is kernel.h*kernel.w, padded
 /// zeros included, otherwise the number of input elements in the window. stride = 0 means kernel.
-Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride = 0, Size2 padding = 0, bool count_include_pad = true);
+Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride = 0, Size2 padding = 0,
+                  bool count_include_pad = true);
 
 /// Output [N, C, size.h, size.w]; output (i, j) averages input rows [floor(i*H/size.h),
 /// ceil((i+1)*H/size.h)) and the columns alike, so windows may overlap or differ in size.

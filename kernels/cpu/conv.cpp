@@ -34,10 +34,12 @@ struct Geometry {
 };
 
 Geometry geometry_of(const Tensor& x, const Tensor& w, const Shape& out, const Conv2dParams& p) {
-  const Geometry g{x.size(0), x.size(1), x.size(2), x.size(3), out[1], out[2], out[3], w.size(2), w.size(3), p};
+  const Geometry g{x.size(0), x.size(1), x.size(2), x.size(3), out[1],
+                   out[2],    out[3],    w.size(2), w.size(3), p};
   // GEMM dimensions go to BLAS as int; checked here, outside the parallel loops.
   MINIDL_CHECK(g.rows() * g.cols() <= INT_MAX && g.out_channels * g.rows() <= INT_MAX, ValueError,
-               "conv2d: per-sample column matrix of ", g.rows(), " x ", g.cols(), " exceeds the BLAS int range");
+               "conv2d: per-sample column matrix of ", g.rows(), " x ", g.cols(),
+               " exceeds the BLAS int range");
   return g;
 }
 
@@ -48,8 +50,7 @@ void valid_range(int64_t offset, int64_t stride, int64_t width, int64_t out_widt
   lo = std::min(lo, hi);
 }
 
-template <typename RowFn>
-void for_each_column_row(const Geometry& g, RowFn&& fn) {
+template <typename RowFn> void for_each_column_row(const Geometry& g, RowFn&& fn) {
   for (int64_t c = 0; c < g.group_channels(); ++c)
     for (int64_t ki = 0; ki < g.kernel_h; ++ki)
       for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
@@ -68,14 +69,14 @@ void for_each_column_row(const Geometry& g, RowFn&& fn) {
 }
 
 // columns (rows x cols) of one sample's group; x points at the group's first channel.
-template <typename T>
-void im2col(const T* x, const Geometry& g, T* columns) {
+template <typename T> void im2col(const T* x, const Geometry& g, T* columns) {
   const int64_t ow = g.out_width, sw = g.p.stride.w;
   for_each_column_row(g, [&](int64_t dst_at, bool inside, int64_t src_at, int64_t lo, int64_t hi) {
     T* dst = columns + dst_at;
     if (!inside) return std::fill(dst, dst + ow, T(0));
     std::fill(dst, dst + lo, T(0));
-    if (sw == 1) std::copy(x + (src_at + lo), x + (src_at + hi), dst + lo);
+    if (sw == 1)
+      std::copy(x + (src_at + lo), x + (src_at + hi), dst + lo);
     else
       for (int64_t j = lo; j < hi; ++j) dst[j] = x[src_at + j * sw];
     std::fill(dst + hi, dst + ow, T(0));
@@ -83,22 +84,39 @@ void im2col(const T* x, const Geometry& g, T* columns) {
 }
 
 // dx (zeroed by the caller) += the columns folded back onto the input they were read from.
-template <typename T>
-void col2im(const T* columns, const Geometry& g, T* dx) {
+template <typename T> void col2im(const T* columns, const Geometry& g, T* dx) {
   const int64_t sw = g.p.stride.w;
   for_each_column_row(g, [&](int64_t src_at, bool inside, int64_t dst_at, int64_t lo, int64_t hi) {
     if (!inside) return;
     const T* src = columns + src_at;
-    for (int64_t j = lo; j < hi; ++j) dx[dst_at + j * sw] += src[j];
+    if (sw == 1) {  // the common case, kept separate so it vectorizes
+      T* dst = dx + (dst_at + lo);
+      for (int64_t j = 0; j < hi - lo; ++j) dst[j] += src[lo + j];
+    } else {
+      for (int64_t j = lo; j < hi; ++j) dx[dst_at + j * sw] += src[j];
+    }
   });
+}
+
+// Sum with independent partial sums, so the compiler can vectorize it without reassociating.
+template <typename T> T sum_of(const T* v, int64_t n) {
+  constexpr int kLanes = 16;
+  T lanes[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += v[j + l];
+  T total = 0;
+  for (; j < n; ++j) total += v[j];
+  for (const T lane : lanes) total += lane;
+  return total;
 }
 
 // Calls body(n, thread) for every sample: in parallel when there are enough samples, else one
 // after the other with each GEMM split over the threads (gemm_parallel runs serially when nested).
-template <typename F>
-void for_each_sample(int64_t batch, int threads, F&& body) {
+template <typename F> void for_each_sample(int64_t batch, int threads, F&& body) {
   if (threads > 1) {
-#pragma omp parallel for num_threads(threads) schedule(static)
+    // Dynamic: a thread that loses its core to another process does not hold the others up.
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
     for (int64_t n = 0; n < batch; ++n) body(n, omp_get_thread_num());
   } else {
     for (int64_t n = 0; n < batch; ++n) body(n, 0);
@@ -112,15 +130,15 @@ int sample_threads(int64_t batch) {
 
 // Per-thread scratch of the calling thread, kept between calls so a training loop
 // allocates it once; sized (and so allocated) before any parallel region starts.
-template <typename T>
-T* scratch(std::size_t count) {
+template <typename T> T* scratch(std::size_t count) {
   thread_local std::vector<T> buffer;
   if (buffer.size() < count) buffer.resize(count);
   return buffer.data();
 }
 
 template <typename T>
-void forward_typed(const Tensor& x, const Tensor& w, const Tensor& bias, const Geometry& g, const Tensor& out) {
+void forward_typed(const Tensor& x, const Tensor& w, const Tensor& bias, const Geometry& g,
+                   const Tensor& out) {
   const T* xd = x.data<T>();
   const T* wd = w.data<T>();
   const T* bd = bias.defined() ? bias.data<T>() : nullptr;
@@ -135,8 +153,8 @@ void forward_typed(const Tensor& x, const Tensor& w, const Tensor& bias, const G
       const T* xg = xd + (n * g.channels + grp * cg) * g.in_plane();
       if (!g.pointwise()) im2col(xg, g, columns);
       T* yg = yd + (n * g.out_channels + grp * og) * cols;
-      gemm_parallel<T>(false, false, og, cols, rows, T(1), wd + grp * og * rows, rows, g.pointwise() ? xg : columns, cols,
-              T(0), yg, cols);
+      gemm_parallel<T>(false, false, og, cols, rows, T(1), wd + grp * og * rows, rows,
+                       g.pointwise() ? xg : columns, cols, T(0), yg, cols);
     }
     if (!bd) return;
     for (int64_t o = 0; o < g.out_channels; ++o) {
@@ -176,12 +194,13 @@ void backward_typed(const Tensor& dy, const Tensor& x, const Tensor& w, const Ge
       const T* wg = wd + grp * og * rows;
       if (gw.defined()) {
         if (im2col_needed) im2col(xg, g, columns);
-        gemm_parallel<T>(false, true, og, rows, cols, T(1), dyg, cols, im2col_needed ? columns : xg, cols, T(1),
-                dw + grp * og * rows, rows);
+        gemm_parallel<T>(false, true, og, rows, cols, T(1), dyg, cols, im2col_needed ? columns : xg, cols,
+                         T(1), dw + grp * og * rows, rows);
       }
       if (gx.defined()) {
         T* dxg = gx.data<T>() + (n * g.channels + grp * cg) * g.in_plane();
-        gemm_parallel<T>(true, false, rows, cols, og, T(1), wg, rows, dyg, cols, T(0), im2col_needed ? dcols : dxg, cols);
+        gemm_parallel<T>(true, false, rows, cols, og, T(1), wg, rows, dyg, cols, T(0),
+                         im2col_needed ? dcols : dxg, cols);
         if (im2col_needed) {
           std::fill(dxg, dxg + cg * g.in_plane(), T(0));
           col2im(dcols, g, dxg);
@@ -190,10 +209,7 @@ void backward_typed(const Tensor& dy, const Tensor& x, const Tensor& w, const Ge
     }
     if (gb.defined())
       for (int64_t o = 0; o < out_ch; ++o) {
-        const T* dyo = dyd + (n * out_ch + o) * cols;
-        T s = 0;
-        for (int64_t j = 0; j < cols; ++j) s += dyo[j];
-        db[o] += s;
+        db[o] += sum_of(dyd + (n * out_ch + o) * cols, cols);
       }
   });
 
@@ -215,15 +231,19 @@ void backward_typed(const Tensor& dy, const Tensor& x, const Tensor& w, const Ge
 void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
                     const Tensor& out) {
   const Geometry g = geometry_of(x, weight, out.shape(), p);
-  if (x.dtype() == DType::Float32) forward_typed<float>(x, weight, bias, g, out);
-  else forward_typed<double>(x, weight, bias, g, out);
+  if (x.dtype() == DType::Float32)
+    forward_typed<float>(x, weight, bias, g, out);
+  else
+    forward_typed<double>(x, weight, bias, g, out);
 }
 
 void conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Conv2dParams& p,
                      const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias) {
   const Geometry g = geometry_of(x, weight, grad_out.shape(), p);
-  if (x.dtype() == DType::Float32) backward_typed<float>(grad_out, x, weight, g, grad_input, grad_weight, grad_bias);
-  else backward_typed<double>(grad_out, x, weight, g, grad_input, grad_weight, grad_bias);
+  if (x.dtype() == DType::Float32)
+    backward_typed<float>(grad_out, x, weight, g, grad_input, grad_weight, grad_bias);
+  else
+    backward_typed<double>(grad_out, x, weight, g, grad_input, grad_weight, grad_bias);
 }
 
 }  // namespace minidl::kernels::cpu

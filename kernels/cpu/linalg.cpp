@@ -42,7 +42,8 @@ void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, bla
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha,
-               const double* a, blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
+               const double* a, blasint lda, const double* b, blasint ldb, double beta, double* c,
+               blasint ldc) {
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
@@ -59,8 +60,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 }
 
 template <typename T>
-void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-                   const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   for (const int64_t v : {m, n, k, lda, ldb, ldc}) blas_int(v);  // throw here, not inside the parallel region
   const int threads = max_threads();
   const bool split_rows = m >= n;
@@ -69,7 +70,7 @@ void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
   if (blocks < 2 || m * n * k < kParallelGemmWork || omp_in_parallel())
     return gemm<T>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   use_one_blas_thread();
-#pragma omp parallel for num_threads(static_cast<int>(blocks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(blocks)) schedule(static)
   for (int64_t block = 0; block < blocks; ++block) {
     const int64_t lo = extent * block / blocks, hi = extent * (block + 1) / blocks;
     if (split_rows) {  // rows lo..hi of C need rows lo..hi of op(A)
@@ -82,18 +83,17 @@ void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
   }
 }
 
-#define MINIDL_INSTANTIATE_GEMM(T)                                                                             \
-  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, \
-                        int64_t);                                                                              \
-  template void gemm_parallel<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, \
-                                 T, T*, int64_t);
+#define MINIDL_INSTANTIATE_GEMM(T)                                                                         \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, \
+                        T*, int64_t);                                                                      \
+  template void gemm_parallel<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,    \
+                                 int64_t, T, T*, int64_t);
 MINIDL_INSTANTIATE_GEMM(float)
 MINIDL_INSTANTIATE_GEMM(double)
 #undef MINIDL_INSTANTIATE_GEMM
 
 namespace {
-template <typename T>
-void run_batch(const GemmBatch& g) {
+template <typename T> void run_batch(const GemmBatch& g) {
   const auto* a = static_cast<const T*>(g.a);
   const auto* b = static_cast<const T*>(g.b);
   auto* c = static_cast<T*>(g.c);
@@ -104,20 +104,20 @@ void run_batch(const GemmBatch& g) {
   if (g.batch >= threads && threads > 1) {  // whole products side by side
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t i = 0; i < g.batch; ++i)
-      gemm<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, a + i * g.stride_a, g.lda, b + i * g.stride_b, g.ldb,
-              beta, c + i * g.stride_c, g.ldc);
+      gemm<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, a + i * g.stride_a, g.lda, b + i * g.stride_b,
+              g.ldb, beta, c + i * g.stride_c, g.ldc);
     return;
   }
   for (int64_t i = 0; i < g.batch; ++i)
-    gemm_parallel<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, a + i * g.stride_a, g.lda, b + i * g.stride_b,
-                     g.ldb, beta, c + i * g.stride_c, g.ldc);
+    gemm_parallel<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, a + i * g.stride_a, g.lda,
+                     b + i * g.stride_b, g.ldb, beta, c + i * g.stride_c, g.ldc);
 }
 }  // namespace
 
 void gemm_batched(const GemmBatch& g) {
   if (g.dtype == DType::Float32) return run_batch<float>(g);
-  MINIDL_CHECK(g.dtype == DType::Float64, DTypeError, "gemm: the CPU backend computes float32 or float64, got ",
-               g.dtype);
+  MINIDL_CHECK(g.dtype == DType::Float64, DTypeError,
+               "gemm: the CPU backend computes float32 or float64, got ", g.dtype);
   run_batch<double>(g);
 }
 

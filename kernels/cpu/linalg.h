@@ -22,8 +22,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 /// The same product split into row or column blocks of c over the OpenMP threads (call it
 /// outside parallel regions; small products run on the calling thread).
 template <typename T>
-void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-                   const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
 /// Threads our OpenMP loops use (omp_get_max_threads()).
 int max_threads();

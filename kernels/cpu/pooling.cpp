@@ -14,8 +14,8 @@ namespace {
 constexpr int64_t kParallelGrain = 1 << 14;
 
 PoolGeometry geometry(const Tensor& in, const Tensor& out, const Pool2dParams& p) {
-  return {in.size(2),  in.size(3),  out.size(2),  out.size(3),  p.kernel.h,         p.kernel.w,
-          p.stride.h,  p.stride.w,  p.padding.h,  p.padding.w,  p.count_include_pad};
+  return {in.size(2), in.size(3), out.size(2), out.size(3), p.kernel.h,         p.kernel.w,
+          p.stride.h, p.stride.w, p.padding.h, p.padding.w, p.count_include_pad};
 }
 
 AdaptiveGeometry adaptive_geometry(const Tensor& in, const Tensor& out) {
@@ -23,18 +23,18 @@ AdaptiveGeometry adaptive_geometry(const Tensor& in, const Tensor& out) {
 }
 
 // Calls body(plane) for each of the N*C planes of `t`, in parallel when worth it.
-template <typename F>
-void for_each_plane(const Tensor& t, int64_t work, F&& body) {
+template <typename F> void for_each_plane(const Tensor& t, int64_t work, F&& body) {
   const int64_t planes = t.size(0) * t.size(1);
 #pragma omp parallel for if (work > kParallelGrain) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) body(plane);
 }
 
 // Calls fn(T) with T = float or double, the dtype of t.
-template <typename F>
-void typed(const Tensor& t, F&& fn) {
-  if (t.dtype() == DType::Float32) fn(float{});
-  else fn(double{});
+template <typename F> void typed(const Tensor& t, F&& fn) {
+  if (t.dtype() == DType::Float32)
+    fn(float{});
+  else
+    fn(double{});
 }
 
 }  // namespace
@@ -49,12 +49,14 @@ void max_pool2d_forward(const Tensor& x, const Pool2dParams& p, const Tensor& ou
       const T* xp = xd + plane * g.in_h * g.in_w;
       T* yp = yd + plane * g.out_h * g.out_w;
       for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) yp[oh * g.out_w + ow] = xp[max_pool_argmax<T>(xp, g, oh, ow)];
+        for (int64_t ow = 0; ow < g.out_w; ++ow)
+          yp[oh * g.out_w + ow] = xp[max_pool_argmax<T>(xp, g, oh, ow)];
     });
   });
 }
 
-void max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dParams& p, const Tensor& grad_input) {
+void max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dParams& p,
+                         const Tensor& grad_input) {
   const PoolGeometry g = geometry(x, grad_out, p);
   typed(x, [&](auto zero) {
     using T = decltype(zero);
@@ -67,7 +69,8 @@ void max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dPa
       T* gxp = gxd + plane * g.in_h * g.in_w;
       std::fill(gxp, gxp + g.in_h * g.in_w, T(0));
       for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) gxp[max_pool_argmax<T>(xp, g, oh, ow)] += gyp[oh * g.out_w + ow];
+        for (int64_t ow = 0; ow < g.out_w; ++ow)
+          gxp[max_pool_argmax<T>(xp, g, oh, ow)] += gyp[oh * g.out_w + ow];
     });
   });
 }

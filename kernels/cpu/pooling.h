@@ -6,7 +6,8 @@
 
 namespace minidl::kernels::cpu {
 void max_pool2d_forward(const Tensor& x, const Pool2dParams& p, const Tensor& out);
-void max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dParams& p, const Tensor& grad_input);
+void max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dParams& p,
+                         const Tensor& grad_input);
 void avg_pool2d_forward(const Tensor& x, const Pool2dParams& p, const Tensor& out);
 void avg_pool2d_backward(const Tensor& grad_out, const Pool2dParams& p, const Tensor& grad_input);
 void adaptive_avg_pool2d_forward(const Tensor& x, const Tensor& out);

@@ -32,7 +32,8 @@ Key key_of(const Tensor& x, const Tensor& w, const Conv2dParams& p) {
   Key key{x.device().index, static_cast<int64_t>(x.dtype())};
   key.insert(key.end(), x.shape().begin(), x.shape().end());
   key.insert(key.end(), w.shape().begin(), w.shape().end());
-  key.insert(key.end(), {p.stride.h, p.stride.w, p.padding.h, p.padding.w, p.dilation.h, p.dilation.w, p.groups});
+  key.insert(key.end(),
+             {p.stride.h, p.stride.w, p.padding.h, p.padding.w, p.dilation.h, p.dilation.w, p.groups});
   return key;
 }
 
@@ -68,9 +69,9 @@ ConvDescriptors descriptors(const Tensor& x, const Tensor& w, const Tensor& y, c
   MINIDL_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&raw));
   d.conv = ConvolutionDescriptor(raw);
   MINIDL_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-      raw, cudnn_int(p.padding.h, "padding"), cudnn_int(p.padding.w, "padding"), cudnn_int(p.stride.h, "stride"),
-      cudnn_int(p.stride.w, "stride"), cudnn_int(p.dilation.h, "dilation"), cudnn_int(p.dilation.w, "dilation"),
-      CUDNN_CROSS_CORRELATION, cudnn_compute_dtype(x.dtype())));
+      raw, cudnn_int(p.padding.h, "padding"), cudnn_int(p.padding.w, "padding"),
+      cudnn_int(p.stride.h, "stride"), cudnn_int(p.stride.w, "stride"), cudnn_int(p.dilation.h, "dilation"),
+      cudnn_int(p.dilation.w, "dilation"), CUDNN_CROSS_CORRELATION, cudnn_compute_dtype(x.dtype())));
   MINIDL_CUDNN_CHECK(cudnnSetConvolutionGroupCount(raw, cudnn_int(p.groups, "groups")));
   // Tensor cores for 16-bit data; cuDNN's default (TF32 allowed on Ampere+) for float32.
   const bool half = x.dtype() == DType::Float16 || x.dtype() == DType::BFloat16;
@@ -81,7 +82,8 @@ ConvDescriptors descriptors(const Tensor& x, const Tensor& w, const Tensor& y, c
 template <typename Perf>
 Choice first_supported(const Perf* perf, int count, const char* direction, const Tensor& x, const Tensor& w) {
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS) return {true, static_cast<int>(perf[i].algo), perf[i].mathType, 0};
+    if (perf[i].status == CUDNN_STATUS_SUCCESS)
+      return {true, static_cast<int>(perf[i].algo), perf[i].mathType, 0};
   throw CudaError(::minidl::detail::str_cat("cuDNN offers no ", direction, " algorithm for input ",
                                             shape_str(x.shape()), " and weight ", shape_str(w.shape()), " (",
                                             x.dtype(), ")"));
@@ -89,42 +91,57 @@ Choice first_supported(const Perf* perf, int count, const char* direction, const
 
 // A workspace from the caching allocator (undefined when none is needed).
 Tensor workspace(std::size_t bytes, const Device& device) {
-  return bytes == 0 ? Tensor() : empty({static_cast<int64_t>(bytes)}, {.dtype = DType::UInt8, .device = device});
+  return bytes == 0 ? Tensor()
+                    : empty({static_cast<int64_t>(bytes)}, {.dtype = DType::UInt8, .device = device});
 }
 void* pointer(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
 
-Choice forward_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x, const Tensor& w) {
+Choice forward_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x,
+                      const Tensor& w) {
   return cached_choice(key, &Choices::forward, [&] {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int count = 0;
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
+    MINIDL_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+        h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
     Choice c = first_supported(perf, count, "forward", x, w);
     MINIDL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), &c.workspace));
+    MINIDL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
+        h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.algo),
+        &c.workspace));
     return c;
   });
 }
 
-Choice backward_data_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x, const Tensor& w) {
+Choice backward_data_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x,
+                            const Tensor& w) {
   return cached_choice(key, &Choices::backward_data, [&] {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     int count = 0;
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
+    MINIDL_CUDNN_CHECK(
+        cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
+                                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
     Choice c = first_supported(perf, count, "backward-data", x, w);
     MINIDL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(), static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), &c.workspace));
+    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+        h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(), static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo),
+        &c.workspace));
     return c;
   });
 }
 
-Choice backward_filter_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x, const Tensor& w) {
+Choice backward_filter_choice(cudnnHandle_t h, const ConvDescriptors& d, const Key& key, const Tensor& x,
+                              const Tensor& w) {
   return cached_choice(key, &Choices::backward_filter, [&] {
     cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     int count = 0;
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(), CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
+    MINIDL_CUDNN_CHECK(
+        cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(),
+                                                      CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
     Choice c = first_supported(perf, count, "backward-filter", x, w);
     MINIDL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(), static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), &c.workspace));
+    MINIDL_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+        h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(),
+        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), &c.workspace));
     return c;
   });
 }
@@ -139,13 +156,15 @@ void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, c
   MINIDL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
   const Tensor ws = workspace(c.workspace, x.device());
   const Scalars s(x.dtype());
-  MINIDL_CUDNN_CHECK(cudnnConvolutionForward(h, s.one(), d.x.get(), x.data_ptr(), d.w.get(), weight.data_ptr(),
-                                             d.conv.get(), static_cast<cudnnConvolutionFwdAlgo_t>(c.algo),
-                                             pointer(ws), c.workspace, s.zero(), d.y.get(), out.data_ptr()));
+  MINIDL_CUDNN_CHECK(cudnnConvolutionForward(h, s.one(), d.x.get(), x.data_ptr(), d.w.get(),
+                                             weight.data_ptr(), d.conv.get(),
+                                             static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), pointer(ws),
+                                             c.workspace, s.zero(), d.y.get(), out.data_ptr()));
   if (!bias.defined()) return;
   const TensorDescriptor bd = bias_descriptor(bias);
   // y = 1 * bias (broadcast over N, H, W) + 1 * y
-  MINIDL_CUDNN_CHECK(cudnnAddTensor(h, s.one(), bd.get(), bias.data_ptr(), s.one(), d.y.get(), out.data_ptr()));
+  MINIDL_CUDNN_CHECK(
+      cudnnAddTensor(h, s.one(), bd.get(), bias.data_ptr(), s.one(), d.y.get(), out.data_ptr()));
 }
 
 void conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Conv2dParams& p,
@@ -158,10 +177,10 @@ void conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weig
     const Choice c = backward_data_choice(h, d, key, x, weight);
     MINIDL_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
     const Tensor ws = workspace(c.workspace, x.device());
-    MINIDL_CUDNN_CHECK(cudnnConvolutionBackwardData(
-        h, s.one(), d.w.get(), weight.data_ptr(), d.y.get(), grad_out.data_ptr(), d.conv.get(),
-        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), pointer(ws), c.workspace, s.zero(), d.x.get(),
-        grad_input.data_ptr()));
+    MINIDL_CUDNN_CHECK(
+        cudnnConvolutionBackwardData(h, s.one(), d.w.get(), weight.data_ptr(), d.y.get(), grad_out.data_ptr(),
+                                     d.conv.get(), static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo),
+                                     pointer(ws), c.workspace, s.zero(), d.x.get(), grad_input.data_ptr()));
   }
   if (grad_weight.defined()) {
     const Choice c = backward_filter_choice(h, d, key, x, weight);
@@ -174,8 +193,8 @@ void conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weig
   }
   if (grad_bias.defined()) {
     const TensorDescriptor bd = bias_descriptor(grad_bias);
-    MINIDL_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, s.one(), d.y.get(), grad_out.data_ptr(), s.zero(), bd.get(),
-                                                    grad_bias.data_ptr()));
+    MINIDL_CUDNN_CHECK(cudnnConvolutionBackwardBias(h, s.one(), d.y.get(), grad_out.data_ptr(), s.zero(),
+                                                    bd.get(), grad_bias.data_ptr()));
   }
 }
 

@@ -57,9 +57,10 @@ TensorDescriptor tensor_descriptor(const Tensor& t) {
   MINIDL_CUDNN_CHECK(cudnnCreateTensorDescriptor(&raw));
   TensorDescriptor desc(raw);
   MINIDL_CUDNN_CHECK(cudnnSetTensor4dDescriptorEx(
-      raw, cudnn_dtype(t.dtype()), cudnn_int(t.size(0), "N"), cudnn_int(t.size(1), "C"), cudnn_int(t.size(2), "H"),
-      cudnn_int(t.size(3), "W"), cudnn_int(t.stride(0), "N stride"), cudnn_int(t.stride(1), "C stride"),
-      cudnn_int(t.stride(2), "H stride"), cudnn_int(t.stride(3), "W stride")));
+      raw, cudnn_dtype(t.dtype()), cudnn_int(t.size(0), "N"), cudnn_int(t.size(1), "C"),
+      cudnn_int(t.size(2), "H"), cudnn_int(t.size(3), "W"), cudnn_int(t.stride(0), "N stride"),
+      cudnn_int(t.stride(1), "C stride"), cudnn_int(t.stride(2), "H stride"),
+      cudnn_int(t.stride(3), "W stride")));
   return desc;
 }
 
@@ -76,9 +77,9 @@ FilterDescriptor filter_descriptor(const Tensor& weight) {
   cudnnFilterDescriptor_t raw = nullptr;
   MINIDL_CUDNN_CHECK(cudnnCreateFilterDescriptor(&raw));
   FilterDescriptor desc(raw);
-  MINIDL_CUDNN_CHECK(cudnnSetFilter4dDescriptor(raw, cudnn_dtype(weight.dtype()), CUDNN_TENSOR_NCHW,
-                                                cudnn_int(weight.size(0), "O"), cudnn_int(weight.size(1), "C"),
-                                                cudnn_int(weight.size(2), "kh"), cudnn_int(weight.size(3), "kw")));
+  MINIDL_CUDNN_CHECK(cudnnSetFilter4dDescriptor(
+      raw, cudnn_dtype(weight.dtype()), CUDNN_TENSOR_NCHW, cudnn_int(weight.size(0), "O"),
+      cudnn_int(weight.size(1), "C"), cudnn_int(weight.size(2), "kh"), cudnn_int(weight.size(3), "kw")));
   return desc;
 }
 

@@ -32,8 +32,7 @@ class Scalars {
 };
 
 /// A cuDNN descriptor owned for a scope: created by the constructor, destroyed by the destructor.
-template <typename Handle, cudnnStatus_t (*Destroy)(Handle)>
-class Descriptor {
+template <typename Handle, cudnnStatus_t (*Destroy)(Handle)> class Descriptor {
  public:
   Descriptor() = default;
   explicit Descriptor(Handle handle) : handle_(handle) {}

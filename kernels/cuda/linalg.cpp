@@ -38,9 +38,7 @@ int as_int(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-cudaDataType_t cuda_type(DType dtype) {
-  return dtype == DType::Float16 ? CUDA_R_16F : CUDA_R_16BF;
-}
+cudaDataType_t cuda_type(DType dtype) { return dtype == DType::Float16 ? CUDA_R_16F : CUDA_R_16BF; }
 
 }  // namespace
 
@@ -61,8 +59,8 @@ void gemm_batched(const GemmBatch& g, const Device& device) {
       const auto* a = static_cast<const float*>(g.a);
       const auto* b = static_cast<const float*>(g.b);
       auto* c = static_cast<float*>(g.c);
-      MINIDL_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, op_b, op_a, n, m, k, &alpha, b, ldb, sb, a, lda, sa,
-                                                    &beta, c, ldc, sc, batch));
+      MINIDL_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, op_b, op_a, n, m, k, &alpha, b, ldb, sb, a, lda,
+                                                    sa, &beta, c, ldc, sc, batch));
       return;
     }
     case DType::Float64: {
@@ -70,8 +68,8 @@ void gemm_batched(const GemmBatch& g, const Device& device) {
       const auto* a = static_cast<const double*>(g.a);
       const auto* b = static_cast<const double*>(g.b);
       auto* c = static_cast<double*>(g.c);
-      MINIDL_CUBLAS_CHECK(cublasDgemmStridedBatched(handle, op_b, op_a, n, m, k, &alpha, b, ldb, sb, a, lda, sa,
-                                                    &beta, c, ldc, sc, batch));
+      MINIDL_CUBLAS_CHECK(cublasDgemmStridedBatched(handle, op_b, op_a, n, m, k, &alpha, b, ldb, sb, a, lda,
+                                                    sa, &beta, c, ldc, sc, batch));
       return;
     }
     case DType::Float16:
@@ -79,13 +77,12 @@ void gemm_batched(const GemmBatch& g, const Device& device) {
       // 16-bit storage, float32 accumulation and scalars (CUBLAS_COMPUTE_32F takes float alpha/beta).
       const auto alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
       const cudaDataType_t t = cuda_type(g.dtype);
-      MINIDL_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, op_b, op_a, n, m, k, &alpha, g.b, t, ldb, sb, g.a, t,
-                                                     lda, sa, &beta, g.c, t, ldc, sc, batch, CUBLAS_COMPUTE_32F,
-                                                     CUBLAS_GEMM_DEFAULT));
+      MINIDL_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, op_b, op_a, n, m, k, &alpha, g.b, t, ldb, sb,
+                                                     g.a, t, lda, sa, &beta, g.c, t, ldc, sc, batch,
+                                                     CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
       return;
     }
-    default:
-      throw DTypeError(::minidl::detail::str_cat("cuBLAS gemm: unsupported dtype ", g.dtype));
+    default: throw DTypeError(::minidl::detail::str_cat("cuBLAS gemm: unsupported dtype ", g.dtype));
   }
 }
 

@@ -1,9 +1,9 @@
 // cuDNN max and average pooling, forward and backward. Max pooling uses the
 // deterministic mode (the gradient goes to one maximum per window, not split), NaN
 // propagates; average pooling counts padded zeros in the divisor or not, as asked.
+#include "kernels/cuda/pooling.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/cudnn_utils.h"
-#include "kernels/cuda/pooling.h"
 
 namespace minidl::kernels::cuda {
 namespace {
@@ -29,12 +29,12 @@ void pool2d_forward(const Tensor& x, const Pool2dParams& p, PoolMode mode, const
   const PoolingDescriptor pd = pooling_descriptor(p, mode);
   const TensorDescriptor xd = tensor_descriptor(x), yd = tensor_descriptor(out);
   const Scalars s(x.dtype());
-  MINIDL_CUDNN_CHECK(cudnnPoolingForward(h, pd.get(), s.one(), xd.get(), x.data_ptr(), s.zero(), yd.get(),
-                                         out.data_ptr()));
+  MINIDL_CUDNN_CHECK(
+      cudnnPoolingForward(h, pd.get(), s.one(), xd.get(), x.data_ptr(), s.zero(), yd.get(), out.data_ptr()));
 }
 
-void pool2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& out, const Pool2dParams& p, PoolMode mode,
-                     const Tensor& grad_input) {
+void pool2d_backward(const Tensor& grad_out, const Tensor& x, const Tensor& out, const Pool2dParams& p,
+                     PoolMode mode, const Tensor& grad_input) {
   const cudnnHandle_t h = cudnn_handle(x.device());
   const PoolingDescriptor pd = pooling_descriptor(p, mode);
   const TensorDescriptor xd = tensor_descriptor(x), yd = tensor_descriptor(out);

@@ -87,7 +87,8 @@ MINIDL_HD_INLINE Acc adaptive_avg_value(const T* plane, const AdaptiveGeometry& 
 /// Those are the outputs [floor(ih*out/in), ceil((ih+1)*out/in)) per axis: the same window formula
 /// with in and out swapped, so the gradient is gathered without atomics.
 template <typename Acc, typename T>
-MINIDL_HD_INLINE Acc adaptive_avg_grad(const T* grad_plane, const AdaptiveGeometry& g, int64_t ih, int64_t iw) {
+MINIDL_HD_INLINE Acc adaptive_avg_grad(const T* grad_plane, const AdaptiveGeometry& g, int64_t ih,
+                                       int64_t iw) {
   const int64_t oh0 = adaptive_start(ih, g.out_h, g.in_h), oh1 = adaptive_end(ih, g.out_h, g.in_h);
   const int64_t ow0 = adaptive_start(iw, g.out_w, g.in_w), ow1 = adaptive_end(iw, g.out_w, g.in_w);
   Acc sum = Acc(0);

@@ -15,7 +15,8 @@ struct Size2 {
   int64_t h = 0;
   int64_t w = 0;
   constexpr Size2() = default;
-  constexpr Size2(int64_t both) : h(both), w(both) {}  // NOLINT(google-explicit-constructor): as PyTorch's int-or-pair
+  constexpr Size2(int64_t both)
+      : h(both), w(both) {}  // NOLINT(google-explicit-constructor): as PyTorch's int-or-pair
   constexpr Size2(int64_t h_, int64_t w_) : h(h_), w(w_) {}
   friend constexpr bool operator==(const Size2&, const Size2&) = default;
 };

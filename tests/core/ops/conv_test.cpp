@@ -29,9 +29,10 @@ struct ConvCase {
 
 std::string describe(const ConvCase& c) {
   return "x " + shape_str(c.x) + " w " + shape_str(c.w) + (c.bias ? " bias" : "") + " stride (" +
-         std::to_string(c.stride.h) + "," + std::to_string(c.stride.w) + ") pad (" + std::to_string(c.padding.h) +
-         "," + std::to_string(c.padding.w) + ") dil (" + std::to_string(c.dilation.h) + "," +
-         std::to_string(c.dilation.w) + ") groups " + std::to_string(c.groups);
+         std::to_string(c.stride.h) + "," + std::to_string(c.stride.w) + ") pad (" +
+         std::to_string(c.padding.h) + "," + std::to_string(c.padding.w) + ") dil (" +
+         std::to_string(c.dilation.h) + "," + std::to_string(c.dilation.w) + ") groups " +
+         std::to_string(c.groups);
 }
 
 const std::vector<ConvCase>& cases() {
@@ -120,7 +121,9 @@ TEST(Conv2d, GradientsMatchFiniteDifferencesOverTheGrid) {
     std::vector<Tensor> inputs = {random_leaf(c.x, ++seed), random_leaf(c.w, ++seed)};
     if (c.bias) inputs.push_back(random_leaf({c.w[0]}, ++seed));
     EXPECT_TRUE(gradcheck(
-        [&c](const std::vector<Tensor>& in) { return run(c, in[0], in[1], in.size() > 2 ? in[2] : Tensor()); },
+        [&c](const std::vector<Tensor>& in) {
+          return run(c, in[0], in[1], in.size() > 2 ? in[2] : Tensor());
+        },
         inputs))
         << describe(c);
   }
@@ -143,7 +146,8 @@ TEST(Conv2d, UnbatchedInputIsABatchOfOne) {
   const Tensor x = random_leaf({3, 6, 6}, 310), w = random_leaf({4, 3, 3, 3}, 311);
   const Tensor y = conv2d(x, w, Tensor(), 1, 1);
   ASSERT_EQ(y.shape(), Shape({4, 6, 6}));
-  const Reference want = reference_conv2d(x.detach().unsqueeze(0), w, Tensor(), {{1, 3, 6, 6}, {4, 3, 3, 3}, false, 1, 1, 1, 1});
+  const Reference want =
+      reference_conv2d(x.detach().unsqueeze(0), w, Tensor(), {{1, 3, 6, 6}, {4, 3, 3, 3}, false, 1, 1, 1, 1});
   expect_close(y.to_vector<double>(), want.y, 1e-12, "unbatched");
   EXPECT_TRUE(gradcheck([](const auto& in) { return conv2d(in[0], in[1], Tensor(), 2, 1); }, {x, w}));
 }
@@ -158,7 +162,8 @@ TEST(Conv2d, BackwardMatchesReferenceLoopsOnALargerBatch) {
   const Tensor y = run(c, x, w, b);
   const Tensor dy = values(y.shape(), 323, DType::Float32);
   y.backward(dy);
-  const std::vector<double> xv = x.to_vector<double>(), wv = w.to_vector<double>(), g = dy.to_vector<double>();
+  const std::vector<double> xv = x.to_vector<double>(), wv = w.to_vector<double>(),
+                            g = dy.to_vector<double>();
   std::vector<double> dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(16, 0.0);
   for (int64_t n = 0; n < 6; ++n)
     for (int64_t o = 0; o < 16; ++o)
@@ -202,16 +207,32 @@ void expect_shape_error(const std::function<void()>& f, const std::vector<std::s
     f();
     FAIL() << "expected ShapeError";
   } catch (const ShapeError& e) {
-    for (const std::string& m : mentions) EXPECT_NE(std::string(e.what()).find(m), std::string::npos) << e.what();
+    for (const std::string& m : mentions)
+      EXPECT_NE(std::string(e.what()).find(m), std::string::npos) << e.what();
   }
 }
 
 TEST(Conv2d, ErrorsNameTheShapes) {
-  expect_shape_error([] { conv2d(zeros({2, 3, 8, 8}), zeros({4, 5, 3, 3})); }, {"[2, 3, 8, 8]", "[4, 5, 3, 3]"});
-  expect_shape_error([] { conv2d(zeros({1, 4, 8, 8}), zeros({4, 2, 3, 3}), Tensor(), 1, 0, 1, 3); },
-                     {"[4, 2, 3, 3]"});  // 4 output channels in 3 groups
-  expect_shape_error([] { conv2d(zeros({1, 3, 2, 2}), zeros({4, 3, 3, 3})); }, {"[1, 3, 2, 2]", "[4, 3, 3, 3]"});
-  expect_shape_error([] { conv2d(zeros({1, 3, 8, 8}), zeros({4, 3, 3, 3}), zeros({5})); }, {"[5]", "[4, 3, 3, 3]"});
+  expect_shape_error(
+      [] {
+        conv2d(zeros({2, 3, 8, 8}), zeros({4, 5, 3, 3}));
+      },
+      {"[2, 3, 8, 8]", "[4, 5, 3, 3]"});
+  expect_shape_error(
+      [] {
+        conv2d(zeros({1, 4, 8, 8}), zeros({4, 2, 3, 3}), Tensor(), 1, 0, 1, 3);
+      },
+      {"[4, 2, 3, 3]"});  // 4 output channels in 3 groups
+  expect_shape_error(
+      [] {
+        conv2d(zeros({1, 3, 2, 2}), zeros({4, 3, 3, 3}));
+      },
+      {"[1, 3, 2, 2]", "[4, 3, 3, 3]"});
+  expect_shape_error(
+      [] {
+        conv2d(zeros({1, 3, 8, 8}), zeros({4, 3, 3, 3}), zeros({5}));
+      },
+      {"[5]", "[4, 3, 3, 3]"});
   expect_shape_error([] { conv2d(zeros({3, 8, 8, 1, 1}), zeros({4, 3, 3, 3})); }, {"[3, 8, 8, 1, 1]"});
   EXPECT_THROW(conv2d(zeros({1, 3, 8, 8}), zeros({4, 3, 3, 3}), Tensor(), 0), ValueError);
   EXPECT_THROW(conv2d(zeros({1, 3, 8, 8}), zeros({4, 3, 3, 3}, {.dtype = DType::Float64})), DTypeError);
@@ -239,7 +260,8 @@ TEST_F(ConvGpu, ForwardAndBackwardMatchCpu) {
         if (t.defined()) t.requires_grad_(true);
       const Tensor gx = gpu_leaf(x), gw = gpu_leaf(w), gb = c.bias ? gpu_leaf(b) : Tensor();
       const Tensor y = run(c, x, w, b), gy = run(c, gx, gw, gb);
-      expect_close(gy.to(Device::cpu()).to_vector<double>(), y.to_vector<double>(), tol, "forward " + describe(c));
+      expect_close(gy.to(Device::cpu()).to_vector<double>(), y.to_vector<double>(), tol,
+                   "forward " + describe(c));
       const Tensor up = values(y.shape(), ++seed, dtype);
       y.backward(up);
       gy.backward(up.to(Device::cuda()));
@@ -255,13 +277,15 @@ TEST_F(ConvGpu, ForwardAndBackwardMatchCpu) {
 }
 
 TEST_F(ConvGpu, HalfPrecisionAndRepeatedShapesUseTheCachedAlgorithms) {
-  const Tensor x = values({8, 16, 12, 12}, 450, DType::Float32), w = values({32, 16, 3, 3}, 451, DType::Float32);
+  const Tensor x = values({8, 16, 12, 12}, 450, DType::Float32),
+               w = values({32, 16, 3, 3}, 451, DType::Float32);
   const Tensor want = conv2d(x, w, Tensor(), 1, 1);
   for (const DType dtype : {DType::Float16, DType::BFloat16}) {
     for (int repeat = 0; repeat < 3; ++repeat) {
       const Tensor y = conv2d(x.to(dtype).to(Device::cuda()), w.to(dtype).to(Device::cuda()), Tensor(), 1, 1);
       EXPECT_EQ(y.dtype(), dtype);
-      expect_close(y.to(Device::cpu()).to_vector<double>(), want.to_vector<double>(), dtype == DType::Float16 ? 2e-2 : 1e-1,
+      expect_close(y.to(Device::cpu()).to_vector<double>(), want.to_vector<double>(),
+                   dtype == DType::Float16 ? 2e-2 : 1e-1,
                    std::string("half ") + std::string(dtype_name(dtype)));
     }
   }

@@ -64,7 +64,7 @@ TEST(Matmul, HandComputedValues) {
 
 TEST(Matmul, TransposedAndSlicedOperandsAreReadCorrectly) {
   const Tensor base_a = random_values({7, 5}, 3), base_b = random_values({6, 14}, 4);
-  const Tensor a = base_a.t();                   // column-major 5 x 7
+  const Tensor a = base_a.t();                     // column-major 5 x 7
   const Tensor b = base_b.slice(1, 0, 14, 2).t();  // 7 x 6 with a column stride of 2: needs a copy
   expect_close(matmul(a, b).to_vector<double>(), reference_mm(a, b), 1e-12);
   const Tensor wide = random_values({5, 10}, 5);
@@ -102,7 +102,8 @@ TEST(Matmul, BroadcastBatchDims) {
 TEST(Matmul, BatchedTimesSharedMatrixAndBack) {
   const Tensor x = random_values({3, 4, 5}, 12), w = random_values({5, 6}, 13);
   const Tensor y = matmul(x, w);  // folded into one tall GEMM
-  for (int64_t i = 0; i < 3; ++i) expect_close(y.select(0, i).to_vector<double>(), reference_mm(x.select(0, i), w), 1e-12);
+  for (int64_t i = 0; i < 3; ++i)
+    expect_close(y.select(0, i).to_vector<double>(), reference_mm(x.select(0, i), w), 1e-12);
   const Tensor z = matmul(w.t(), x.transpose(1, 2));  // [6, 5] @ [3, 5, 4]: shared left operand
   for (int64_t i = 0; i < 3; ++i)
     expect_close(z.select(0, i).to_vector<double>(), reference_mm(w.t(), x.select(0, i).t()), 1e-12);
@@ -139,7 +140,8 @@ TEST(Matmul, ErrorsNameShapesAndDtypes) {
     EXPECT_NE(msg.find("float32"), std::string::npos) << msg;
     EXPECT_NE(msg.find("float64"), std::string::npos) << msg;
   }
-  EXPECT_THROW(matmul(zeros({2, 3}, {.dtype = DType::Int64}), zeros({3, 4}, {.dtype = DType::Int64})), DTypeError);
+  EXPECT_THROW(matmul(zeros({2, 3}, {.dtype = DType::Int64}), zeros({3, 4}, {.dtype = DType::Int64})),
+               DTypeError);
 }
 
 TEST(MatmulGrad, TwoD) {
@@ -171,7 +173,7 @@ TEST(MatmulGrad, OneD) {
 }
 
 TEST(MatmulGrad, NonContiguousLeaves) {
-  Tensor a = random_leaf({4, 3}, 40).detach().t();  // 3 x 4, column-major
+  Tensor a = random_leaf({4, 3}, 40).detach().t();                  // 3 x 4, column-major
   Tensor b = random_leaf({4, 10}, 41).detach().slice(1, 0, 10, 2);  // 4 x 5, column stride 2
   a.requires_grad_(true);
   b.requires_grad_(true);
@@ -232,7 +234,8 @@ TEST(LinearGrad, NonContiguousInputAndFrozenWeight) {
   Tensor x = random_leaf({5, 3}, 65).detach().t();  // 3 x 5, column-major
   x.requires_grad_(true);
   const Tensor w = random_values({4, 5}, 66);  // no gradient wanted
-  EXPECT_TRUE(gradcheck([](const auto& in) { return linear(in[0], in[1], in[2]); }, {x, w, random_leaf({4}, 67)}));
+  EXPECT_TRUE(
+      gradcheck([](const auto& in) { return linear(in[0], in[1], in[2]); }, {x, w, random_leaf({4}, 67)}));
   EXPECT_FALSE(w.grad().defined());
 }
 
@@ -247,8 +250,9 @@ Tensor on_gpu_leaf(const Tensor& cpu) {
 }
 
 TEST_F(LinalgGpu, MatmulForwardAndBackwardMatchCpu) {
-  const std::vector<std::pair<Shape, Shape>> cases = {
-      {{5, 7}, {7, 3}}, {{2, 1, 3, 4}, {5, 4, 2}}, {{3, 4, 5}, {5, 6}}, {{4}, {4, 3}}, {{3, 4}, {4}}, {{6}, {6}}};
+  const std::vector<std::pair<Shape, Shape>> cases = {{{5, 7}, {7, 3}},    {{2, 1, 3, 4}, {5, 4, 2}},
+                                                      {{3, 4, 5}, {5, 6}}, {{4}, {4, 3}},
+                                                      {{3, 4}, {4}},       {{6}, {6}}};
   for (const DType dtype : {DType::Float64, DType::Float32}) {
     const double tol = dtype == DType::Float64 ? 1e-12 : 1e-5;
     for (const auto& [sa, sb] : cases) {
@@ -268,18 +272,21 @@ TEST_F(LinalgGpu, MatmulForwardAndBackwardMatchCpu) {
 }
 
 TEST_F(LinalgGpu, TransposedOperandsAndHalfPrecision) {
-  const Tensor a = random_values({7, 5}, 73, DType::Float32).t(), b = random_values({7, 6}, 74, DType::Float32);
-  expect_close(matmul(a.to(Device::cuda()).t().t(), b.to(Device::cuda())).to(Device::cpu()), matmul(a, b), 1e-5);
+  const Tensor a = random_values({7, 5}, 73, DType::Float32).t(),
+               b = random_values({7, 6}, 74, DType::Float32);
+  expect_close(matmul(a.to(Device::cuda()).t().t(), b.to(Device::cuda())).to(Device::cpu()), matmul(a, b),
+               1e-5);
   for (const DType dtype : {DType::Float16, DType::BFloat16}) {
     const Tensor h = random_values({16, 32}, 75, dtype), k = random_values({32, 8}, 76, dtype);
     const Tensor want = matmul(h.to(DType::Float32), k.to(DType::Float32));
-    expect_close(matmul(h.to(Device::cuda()), k.to(Device::cuda())).to(Device::cpu()).to(DType::Float32), want,
-                 dtype == DType::Float16 ? 2e-3 : 2e-2);
+    expect_close(matmul(h.to(Device::cuda()), k.to(Device::cuda())).to(Device::cpu()).to(DType::Float32),
+                 want, dtype == DType::Float16 ? 2e-3 : 2e-2);
   }
 }
 
 TEST_F(LinalgGpu, LinearMatchesCpu) {
-  const Tensor x = random_values({4, 3, 5}, 77, DType::Float32), w = random_values({6, 5}, 78, DType::Float32);
+  const Tensor x = random_values({4, 3, 5}, 77, DType::Float32),
+               w = random_values({6, 5}, 78, DType::Float32);
   const Tensor b = random_values({6}, 79, DType::Float32);
   for (const Tensor& t : {x, w, b}) t.requires_grad_(true);
   const Tensor gx = on_gpu_leaf(x), gw = on_gpu_leaf(w), gbias = on_gpu_leaf(b);

@@ -57,7 +57,9 @@ std::vector<double> reference_pool(const Tensor& x, Size2 k, Size2 s, Size2 p, K
             sum += v;
             ++inside;
           }
-        y.push_back(kind == Kind::Max ? best : sum / static_cast<double>(kind == Kind::AvgWithPad ? k.h * k.w : inside));
+        y.push_back(kind == Kind::Max
+                        ? best
+                        : sum / static_cast<double>(kind == Kind::AvgWithPad ? k.h * k.w : inside));
       }
   return y;
 }
@@ -88,16 +90,16 @@ struct PoolCase {
 
 const std::vector<PoolCase>& pool_cases() {
   static const std::vector<PoolCase> all = {
-      {{2, 3, 6, 6}, 2, 2, 0},           {{2, 2, 7, 5}, 3, 2, 1},   {{1, 2, 5, 6}, {3, 2}, {1, 2}, {1, 1}},
-      {{2, 1, 8, 8}, 3, 1, 1},           {{3, 2, 4, 4}, 4, 4, 2},   {{2, 2, 9, 7}, {2, 3}, {3, 1}, {0, 1}},
+      {{2, 3, 6, 6}, 2, 2, 0}, {{2, 2, 7, 5}, 3, 2, 1}, {{1, 2, 5, 6}, {3, 2}, {1, 2}, {1, 1}},
+      {{2, 1, 8, 8}, 3, 1, 1}, {{3, 2, 4, 4}, 4, 4, 2}, {{2, 2, 9, 7}, {2, 3}, {3, 1}, {0, 1}},
   };
   return all;
 }
 
 std::string describe(const PoolCase& c) {
-  return "x " + shape_str(c.x) + " k (" + std::to_string(c.kernel.h) + "," + std::to_string(c.kernel.w) + ") s (" +
-         std::to_string(c.stride.h) + "," + std::to_string(c.stride.w) + ") p (" + std::to_string(c.padding.h) +
-         "," + std::to_string(c.padding.w) + ")";
+  return "x " + shape_str(c.x) + " k (" + std::to_string(c.kernel.h) + "," + std::to_string(c.kernel.w) +
+         ") s (" + std::to_string(c.stride.h) + "," + std::to_string(c.stride.w) + ") p (" +
+         std::to_string(c.padding.h) + "," + std::to_string(c.padding.w) + ")";
 }
 
 TEST(MaxPool2d, HandComputedValues) {
@@ -118,7 +120,8 @@ TEST(Pool2d, MaxAndAverageMatchReferenceLoops) {
       ASSERT_EQ(y.shape(), shape) << describe(c);
       expect_close(y.to_vector<double>(), want_max, tol, "max " + describe(c));
       expect_close(avg_pool2d(x, c.kernel, c.stride, c.padding).to_vector<double>(),
-                   reference_pool(x, c.kernel, c.stride, c.padding, Kind::AvgWithPad, shape), tol, "avg " + describe(c));
+                   reference_pool(x, c.kernel, c.stride, c.padding, Kind::AvgWithPad, shape), tol,
+                   "avg " + describe(c));
       expect_close(avg_pool2d(x, c.kernel, c.stride, c.padding, false).to_vector<double>(),
                    reference_pool(x, c.kernel, c.stride, c.padding, Kind::AvgWithoutPad, shape), tol,
                    "avg without pad " + describe(c));
@@ -130,12 +133,14 @@ TEST(Pool2d, GradientsMatchFiniteDifferences) {
   unsigned seed = 30;
   for (const PoolCase& c : pool_cases()) {
     const Tensor x = random_leaf(c.x, ++seed);  // distinct values: no ties within 1e-6
-    EXPECT_TRUE(gradcheck([&c](const auto& in) { return max_pool2d(in[0], c.kernel, c.stride, c.padding); }, {x}))
-        << "max " << describe(c);
-    EXPECT_TRUE(gradcheck([&c](const auto& in) { return avg_pool2d(in[0], c.kernel, c.stride, c.padding); }, {x}))
-        << "avg " << describe(c);
     EXPECT_TRUE(
-        gradcheck([&c](const auto& in) { return avg_pool2d(in[0], c.kernel, c.stride, c.padding, false); }, {x}))
+        gradcheck([&c](const auto& in) { return max_pool2d(in[0], c.kernel, c.stride, c.padding); }, {x}))
+        << "max " << describe(c);
+    EXPECT_TRUE(
+        gradcheck([&c](const auto& in) { return avg_pool2d(in[0], c.kernel, c.stride, c.padding); }, {x}))
+        << "avg " << describe(c);
+    EXPECT_TRUE(gradcheck(
+        [&c](const auto& in) { return avg_pool2d(in[0], c.kernel, c.stride, c.padding, false); }, {x}))
         << "avg without pad " << describe(c);
   }
 }
@@ -157,8 +162,11 @@ TEST(MaxPool2d, OverlappingWindowsAccumulate) {
 
 TEST(AdaptiveAvgPool2d, MatchesReferenceForDividingAndNonDividingSizes) {
   unsigned seed = 50;
-  for (const auto& [shape, out] : std::vector<std::pair<Shape, Size2>>{
-           {{2, 3, 6, 6}, 3}, {{2, 2, 7, 5}, {3, 2}}, {{1, 2, 3, 4}, {5, 6}}, {{2, 2, 10, 9}, {4, 7}}, {{2, 4, 5, 5}, 1}}) {
+  for (const auto& [shape, out] : std::vector<std::pair<Shape, Size2>>{{{2, 3, 6, 6}, 3},
+                                                                       {{2, 2, 7, 5}, {3, 2}},
+                                                                       {{1, 2, 3, 4}, {5, 6}},
+                                                                       {{2, 2, 10, 9}, {4, 7}},
+                                                                       {{2, 4, 5, 5}, 1}}) {
     const Tensor x = values(shape, ++seed);
     const Tensor y = adaptive_avg_pool2d(x, out);
     ASSERT_EQ(y.shape(), Shape({shape[0], shape[1], out.h, out.w}));
@@ -179,7 +187,8 @@ TEST(GlobalAvgPool2d, IsTheMeanOfEachPlane) {
     for (int64_t i = 0; i < 30; ++i) sum += xv[plane * 30 + i];
     EXPECT_NEAR(yv[plane], sum / 30, 1e-12);
   }
-  EXPECT_TRUE(gradcheck([](const auto& in) { return global_avg_pool2d(in[0]); }, {random_leaf({2, 3, 4, 4}, 71)}));
+  EXPECT_TRUE(
+      gradcheck([](const auto& in) { return global_avg_pool2d(in[0]); }, {random_leaf({2, 3, 4, 4}, 71)}));
 }
 
 TEST(Pool2d, UnbatchedAndNonContiguousInputs) {
@@ -188,7 +197,8 @@ TEST(Pool2d, UnbatchedAndNonContiguousInputs) {
   const Tensor y = max_pool2d(x, 2);
   ASSERT_EQ(y.shape(), Shape({3, 2, 3}));
   Shape shape;
-  expect_close(y.to_vector<double>(), reference_pool(x.detach().unsqueeze(0), 2, 2, 0, Kind::Max, shape), 1e-12);
+  expect_close(y.to_vector<double>(), reference_pool(x.detach().unsqueeze(0), 2, 2, 0, Kind::Max, shape),
+               1e-12);
   EXPECT_TRUE(gradcheck([](const auto& in) { return max_pool2d(in[0], 3, 2, 1); }, {x}));
   EXPECT_TRUE(gradcheck([](const auto& in) { return avg_pool2d(in[0], 2, 1, 1); }, {x}));
   EXPECT_TRUE(gradcheck([](const auto& in) { return adaptive_avg_pool2d(in[0], {2, 4}); }, {x}));
@@ -197,7 +207,8 @@ TEST(Pool2d, UnbatchedAndNonContiguousInputs) {
 TEST(Pool2d, Float16OnCpuMatchesFloat32Rounded) {
   const Tensor x = values({2, 3, 7, 7}, 90, DType::Float16);
   const Tensor x32 = x.to(DType::Float32);
-  EXPECT_EQ(max_pool2d(x, 3, 2, 1).to_vector<float>(), max_pool2d(x32, 3, 2, 1).to(DType::Float16).to_vector<float>());
+  EXPECT_EQ(max_pool2d(x, 3, 2, 1).to_vector<float>(),
+            max_pool2d(x32, 3, 2, 1).to(DType::Float16).to_vector<float>());
   EXPECT_EQ(avg_pool2d(x, 2).to_vector<float>(), avg_pool2d(x32, 2).to(DType::Float16).to_vector<float>());
   EXPECT_EQ(adaptive_avg_pool2d(x, 3).to_vector<float>(),
             adaptive_avg_pool2d(x32, 3).to(DType::Float16).to_vector<float>());
@@ -237,7 +248,8 @@ void expect_gpu_matches(const std::function<Tensor(const Tensor&)>& op, const Te
   const Tensor up = values(y.shape(), 99, y.dtype());
   y.backward(up);
   gy.backward(up.to(Device::cuda()));
-  expect_close(gx.grad().to(Device::cpu()).to_vector<double>(), x.grad().to_vector<double>(), tol, "grad " + what);
+  expect_close(gx.grad().to(Device::cpu()).to_vector<double>(), x.grad().to_vector<double>(), tol,
+               "grad " + what);
 }
 
 TEST_F(PoolingGpu, MaxAverageAndAdaptiveMatchCpu) {
@@ -246,16 +258,17 @@ TEST_F(PoolingGpu, MaxAverageAndAdaptiveMatchCpu) {
     unsigned seed = 200;
     for (const PoolCase& c : pool_cases()) {
       const Tensor x = values(c.x, ++seed, dtype);
-      expect_gpu_matches([&c](const Tensor& t) { return max_pool2d(t, c.kernel, c.stride, c.padding); }, x, tol,
-                         "max " + describe(c));
-      expect_gpu_matches([&c](const Tensor& t) { return avg_pool2d(t, c.kernel, c.stride, c.padding); }, x, tol,
-                         "avg " + describe(c));
-      expect_gpu_matches([&c](const Tensor& t) { return avg_pool2d(t, c.kernel, c.stride, c.padding, false); }, x,
-                         tol, "avg without pad " + describe(c));
+      expect_gpu_matches([&c](const Tensor& t) { return max_pool2d(t, c.kernel, c.stride, c.padding); }, x,
+                         tol, "max " + describe(c));
+      expect_gpu_matches([&c](const Tensor& t) { return avg_pool2d(t, c.kernel, c.stride, c.padding); }, x,
+                         tol, "avg " + describe(c));
+      expect_gpu_matches(
+          [&c](const Tensor& t) { return avg_pool2d(t, c.kernel, c.stride, c.padding, false); }, x, tol,
+          "avg without pad " + describe(c));
     }
     for (const Size2 out : {Size2(3), Size2(2, 5), Size2(1), Size2(8, 3)}) {
-      expect_gpu_matches([out](const Tensor& t) { return adaptive_avg_pool2d(t, out); }, values({2, 3, 7, 6}, 300, dtype),
-                         tol, "adaptive");
+      expect_gpu_matches([out](const Tensor& t) { return adaptive_avg_pool2d(t, out); },
+                         values({2, 3, 7, 6}, 300, dtype), tol, "adaptive");
     }
   }
 }

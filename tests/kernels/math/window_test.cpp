@@ -26,8 +26,10 @@ TEST(WindowOutputSize, MatchesCountedPositions) {
           for (int64_t dilation = 1; dilation <= 3; ++dilation) {
             const int64_t expected = count_positions(in, kernel, stride, pad, dilation);
             const int64_t got = window_output_size(in, kernel, stride, pad, dilation);
-            if (expected > 0) EXPECT_EQ(got, expected) << in << " " << kernel << " " << stride << " " << pad;
-            else EXPECT_LE(got, 0) << in << " " << kernel << " " << stride << " " << pad << " " << dilation;
+            if (expected > 0)
+              EXPECT_EQ(got, expected) << in << " " << kernel << " " << stride << " " << pad;
+            else
+              EXPECT_LE(got, 0) << in << " " << kernel << " " << stride << " " << pad << " " << dilation;
           }
 }
 
