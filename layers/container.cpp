@@ -1,18 +1,10 @@
-// Flatten records its own backward (the gradient is reshaped back), because Tensor views
-// are not differentiable ops; Sequential keeps its children in a vector for indexing.
+// Flatten is a differentiable view (Tensor::flatten records its backward); Sequential keeps
+// its children in a vector too, for indexing by position.
 #include "layers/container.h"
-
-#include "core/autograd.h"
 
 namespace minidl::nn {
 
-Tensor Flatten::forward(const Tensor& input) {
-  Tensor out = input.flatten(start_dim_, end_dim_);
-  autograd::record("flatten", out, {input}, [shape = input.shape()](const Tensor& grad) {
-    return std::vector<Tensor>{grad.reshape(shape)};
-  });
-  return out;
-}
+Tensor Flatten::forward(const Tensor& input) { return input.flatten(start_dim_, end_dim_); }
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
   for (const auto& module : modules) push_back(module);
