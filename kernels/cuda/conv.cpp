@@ -15,6 +15,8 @@
 namespace minidl::kernels::cuda {
 namespace {
 
+constexpr std::size_t kMaxWorkspaceBytes = std::size_t{1} << 30;
+
 struct Choice {
   bool chosen = false;
   int algo = 0;
@@ -81,9 +83,12 @@ ConvDescriptors descriptors(const Tensor& x, const Tensor& w, const Tensor& y, c
 
 template <typename Perf>
 Choice first_supported(const Perf* perf, int count, const char* direction, const Tensor& x, const Tensor& w) {
-  for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS)
-      return {true, static_cast<int>(perf[i].algo), perf[i].mathType, 0};
+  // The heuristics rank by expected speed; skip candidates whose workspace would crowd out
+  // the model (some FFT variants ask for gigabytes), unless nothing else is supported.
+  for (const bool capped : {true, false})
+    for (int i = 0; i < count; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && (!capped || perf[i].memory <= kMaxWorkspaceBytes))
+        return {true, static_cast<int>(perf[i].algo), perf[i].mathType, 0};
   throw CudaError(::minidl::detail::str_cat("cuDNN offers no ", direction, " algorithm for input ",
                                             shape_str(x.shape()), " and weight ", shape_str(w.shape()), " (",
                                             x.dtype(), ")"));
