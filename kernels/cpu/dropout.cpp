@@ -13,6 +13,13 @@ namespace {
 // Below this many words (32 elements each) a parallel region costs more than it saves.
 constexpr int64_t kParallelWords = 1 << 10;
 
+// Bit j of a word as a table: SSE2 has no per-lane variable shift (and no unsigned-to-float
+// conversion), so `bits >> j` would keep the word loop scalar; an AND with a constant vector does not.
+constexpr int32_t kBit[32] = {1 << 0,  1 << 1,  1 << 2,  1 << 3,  1 << 4,  1 << 5,  1 << 6,  1 << 7,
+                              1 << 8,  1 << 9,  1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15,
+                              1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 21, 1 << 22, 1 << 23,
+                              1 << 24, 1 << 25, 1 << 26, 1 << 27, 1 << 28, 1 << 29, 1 << 30, INT32_MIN};
+
 template <typename T>
 void forward(const Tensor& x, const Tensor& y, const Tensor& mask, PhiloxSeed seed, double p) {
   const auto draw = make_dropout_draw<acc_t<T>>(seed.seed, seed.offset, p);
@@ -37,10 +44,12 @@ template <typename T> void backward(const Tensor& dy, const Tensor& mask, const 
 #pragma omp parallel for schedule(static) if (n_words > kParallelWords)
   for (int64_t w = 0; w < n_words; ++w) {
     const int64_t first = w * kDropoutBitsPerWord;
-    const uint32_t bits = words[w];
+    const auto bits = static_cast<int32_t>(words[w]);
     if (n - first >= kDropoutBitsPerWord) {
+      const T* from = src + first;
+      T* to = dst + first;
       for (int j = 0; j < kDropoutBitsPerWord; ++j)
-        dst[first + j] = dropout_apply(src[first + j], (bits >> j) & 1u, scale);
+        to[j] = dropout_apply(from[j], (bits & kBit[j]) != 0, scale);
     } else {
       for (int64_t i = first; i < n; ++i) dst[i] = dropout_apply(src[i], dropout_mask_bit(words, i), scale);
     }
