@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,20 @@ TEST(Matmul, BatchedTimesSharedMatrixAndBack) {
   const Tensor z = matmul(w.t(), x.transpose(1, 2));  // [6, 5] @ [3, 5, 4]: shared left operand
   for (int64_t i = 0; i < 3; ++i)
     expect_close(z.select(0, i).to_vector<double>(), reference_mm(w.t(), x.select(0, i).t()), 1e-12);
+}
+
+// Products large enough to be split into row blocks (m >= n) or column blocks (n > m) of C,
+// one GEMM per thread, with each operand transposed or not.
+TEST(Matmul, LargeProductsSplitAcrossThreadsMatchReference) {
+  for (const auto& [m, k, n] : std::vector<std::array<int64_t, 3>>{{203, 151, 97}, {61, 130, 259}}) {
+    for (const bool ta : {false, true})
+      for (const bool tb : {false, true}) {
+        const Tensor a = ta ? random_values({k, m}, 15).t() : random_values({m, k}, 15);
+        const Tensor b = tb ? random_values({n, k}, 16).t() : random_values({k, n}, 16);
+        expect_close(matmul(a, b).to_vector<double>(), reference_mm(a, b), 1e-12,
+                     "m " + std::to_string(m) + (ta ? " A^T" : "") + (tb ? " B^T" : ""));
+      }
+  }
 }
 
 TEST(Matmul, EmptyInnerDimGivesZeros) {
