@@ -1,0 +1,47 @@
+// Readers of the CIFAR-10 and CIFAR-100 binary releases (Krizhevsky 2009,
+// https://www.cs.toronto.edu/~kriz/cifar.html): fixed-size records of label byte(s) then
+// 3072 image bytes (planes R, G, B of 32x32, row-major). Every file is checked before use.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+
+namespace minidl::data {
+
+enum class CifarSplit { Train, Test };
+/// CIFAR-100 records carry a coarse (20 superclasses) and a fine (100 classes) label.
+enum class Cifar100Labels { Fine, Coarse };
+
+/// The record layout of one release.
+struct CifarFormat {
+  int label_bytes = 1;    ///< 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine)
+  int label_index = 0;    ///< which label byte is the class
+  int num_classes = 10;
+  const char* name = "CIFAR-10";
+};
+inline constexpr int64_t kCifarImageBytes = 3 * 32 * 32;
+CifarFormat cifar10_format();
+CifarFormat cifar100_format(Cifar100Labels labels);
+
+/// Reads `paths` in order into one dataset. Before reading any data every file must exist
+/// and hold a whole number of records; then every label must be in range. Violations throw
+/// IOError naming the file (and the record index for a bad label).
+Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
+                         std::vector<std::string> class_names = {});
+
+/// CIFAR-10 from `dir` (data_batch_1..5.bin or test_batch.bin), class names from batches.meta.txt
+/// when present: 50,000 training or 10,000 test images.
+Dataset load_cifar10(const std::string& dir, CifarSplit split);
+/// CIFAR-100 from `dir` (train.bin or test.bin), names from fine/coarse_label_names.txt when present.
+Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels = Cifar100Labels::Fine);
+
+/// The non-empty lines of a text file (trailing whitespace removed); empty when it does not exist.
+std::vector<std::string> read_class_names(const std::string& path);
+
+/// Where CIFAR-10 lives: `flag` when not empty, else $CIFAR10_DIR; throws IOError naming both
+/// when neither is set or the directory does not exist.
+std::string cifar10_dir(const std::string& flag = "");
+
+}  // namespace minidl::data
