@@ -1,6 +1,7 @@
 // Metrics log in JSON Lines with nlohmann-json, whose number output round-trips
 // doubles exactly. A last line without its newline is a write torn by a crash:
-// reading skips it if it does not parse, and appending starts a fresh line.
+// reading skips it if it does not parse, and appending cuts it off first (or
+// ends it with its newline when it does parse), so the file stays readable.
 #include "train/metrics.h"
 
 #include <cmath>
@@ -89,14 +90,25 @@ EpochRecord parse_json_line(const std::string& line, const std::string& where) {
 }
 
 MetricsLog::MetricsLog(std::string path, Mode mode) : path_(std::move(path)) {
-  bool torn = false;
+  bool end_line = false;
   if (mode == Mode::Append && std::filesystem::exists(path_)) {
     const std::string bytes = io::read_file(path_);
-    torn = !bytes.empty() && bytes.back() != '\n';
+    const std::size_t newline = bytes.rfind('\n');
+    const std::size_t complete = newline == std::string::npos ? 0 : newline + 1;
+    if (complete < bytes.size()) {
+      try {
+        parse_json_line(bytes.substr(complete));
+        end_line = true;
+      } catch (const ValueError&) {
+        std::error_code error;
+        std::filesystem::resize_file(path_, complete, error);
+        MINIDL_CHECK(!error, IOError, "cannot cut the torn last line of ", path_, ": ", error.message());
+      }
+    }
   }
   out_.open(path_, mode == Mode::Append ? std::ios::app : std::ios::trunc);
   MINIDL_CHECK(out_.good(), IOError, "cannot open the metrics log ", path_);
-  if (torn) out_ << '\n';
+  if (end_line) out_ << '\n';
 }
 
 void MetricsLog::append(const EpochRecord& record) {
