@@ -17,8 +17,10 @@ namespace {
 // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP (which already runs serially
 // inside our parallel regions, and whose thread setter would change OpenMP's own count).
 constexpr int kOpenBlasOpenMP = 2;
-// Below this many multiply-adds a product is not worth splitting across threads.
-constexpr int64_t kParallelGemmWork = int64_t{1} << 18;
+// Below this many multiply-adds (~0.1 ms on one core) a product is not worth splitting: a
+// parallel region costs microseconds on an idle machine and far more on a busy one, where
+// OpenMP's spinning barrier waits for a thread that lost its core.
+constexpr int64_t kParallelGemmWork = int64_t{1} << 22;
 // Rows (or columns) of C per thread, at least, so each block still feeds BLAS's kernels well.
 constexpr int64_t kMinBlock = 16;
 
@@ -101,7 +103,7 @@ template <typename T> void run_batch(const GemmBatch& g) {
   const auto beta = static_cast<T>(g.beta);
   for (const int64_t v : {g.m, g.n, g.k, g.lda, g.ldb, g.ldc}) blas_int(v);
   const int threads = max_threads();
-  if (g.batch >= threads && threads > 1) {  // whole products side by side
+  if (g.batch >= threads && threads > 1 && g.batch * g.m * g.n * g.k >= kParallelGemmWork) {  // side by side
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t i = 0; i < g.batch; ++i)
       gemm<T>(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, a + i * g.stride_a, g.lda, b + i * g.stride_b,

@@ -11,7 +11,7 @@ namespace minidl::kernels::cpu {
 namespace {
 
 // Below this many elements a parallel region costs more than it saves.
-constexpr int64_t kParallelGrain = 1 << 14;
+constexpr int64_t kParallelGrain = 1 << 16;
 
 PoolGeometry geometry(const Tensor& in, const Tensor& out, const Pool2dParams& p) {
   return {in.size(2), in.size(3), out.size(2), out.size(3), p.kernel.h,         p.kernel.w,
