@@ -54,6 +54,19 @@ template <typename In, typename Fn> struct MapOut<In, 3, Fn> {
 template <typename In, int N, typename Fn>
 using map_out_t = std::conditional_t<std::is_same_v<typename MapOut<In, N, Fn>::result, bool>, bool, In>;
 
+/// Elements per 16-byte vector access of a map (1: scalar accesses only). Vectors need a
+/// contiguous layout, 16-byte aligned inputs of in_size bytes per element, and an output
+/// aligned to its own vector (out_size bytes per element times the same count).
+inline int map_vector_width(const MapLayout& layout, const std::vector<const void*>& inputs, const void* out,
+                            std::size_t in_size, std::size_t out_size) {
+  const std::size_t width = 16 / in_size;
+  if (!layout.contiguous || width < 2 || layout.numel < static_cast<int64_t>(width)) return 1;
+  for (const void* p : inputs)
+    if (reinterpret_cast<std::uintptr_t>(p) % 16 != 0) return 1;
+  if (reinterpret_cast<std::uintptr_t>(out) % (out_size * width) != 0) return 1;
+  return static_cast<int>(width);
+}
+
 /// The layout of out = f(inputs...), inputs broadcastable to out's shape (checked by the caller).
 MapLayout make_map_layout(const Tensor& out, const std::vector<Tensor>& inputs);
 

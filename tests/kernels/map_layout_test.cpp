@@ -83,5 +83,22 @@ TEST(MapLayout, ZeroDimTensorIsContiguous) {
   EXPECT_EQ(layout.numel, 1);
 }
 
+TEST(MapLayout, VectorWidthNeedsContiguityAndAlignment) {
+  alignas(64) static float buffer[64];
+  alignas(64) static bool flags[64];
+  MapLayout flat = make_map_layout(empty({64}), {empty({64})});
+  ASSERT_TRUE(flat.contiguous);
+  EXPECT_EQ(map_vector_width(flat, {buffer, buffer + 8}, buffer + 16, 4, 4), 4);
+  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 4, 4, 1), 4);     // 4 bools: 4-byte aligned out
+  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 2, 4, 1), 1);     // misaligned out
+  EXPECT_EQ(map_vector_width(flat, {buffer + 1}, buffer, 4, 4), 1);    // misaligned input
+  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 2, 2), 8);        // 16-bit floats
+  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 8, 8), 2);        // doubles
+  const MapLayout strided = make_map_layout(empty({8, 8}), {empty({8, 8}).t()});
+  EXPECT_EQ(map_vector_width(strided, {buffer}, buffer, 4, 4), 1);
+  const MapLayout tiny = make_map_layout(empty({3}), {empty({3})});
+  EXPECT_EQ(map_vector_width(tiny, {buffer}, buffer, 4, 4), 1);  // fewer elements than a vector
+}
+
 }  // namespace
 }  // namespace minidl::kernels
