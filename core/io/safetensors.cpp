@@ -61,7 +61,7 @@ Entry parse_entry(const std::string& key, const Json& value, uint64_t data_size,
   }
   if (entry.begin > entry.end || entry.end > data_size)
     corrupt(source, where + ": data_offsets [" + std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
-                        "] fall outside the " + std::to_string(data_size) + " data bytes");
+                        "] fall outside the " + std::to_string(data_size) + " data bytes (truncated file?)");
   const uint64_t expected = numel * element_size(entry.dtype);
   if (entry.end - entry.begin != expected)
     corrupt(source, where + ": shape " + shape_str(entry.shape) + " of " + dtype.get<std::string>() + " needs " +

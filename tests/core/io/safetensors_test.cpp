@@ -92,7 +92,7 @@ TEST(Safetensors, RejectsCorruptFiles) {
   const std::string ok = with_header(ok_json, floats({1, 2}));
   expect_rejected("abc", "no header length");
   expect_rejected(ok.substr(0, 20), "exceeds");
-  expect_rejected(ok.substr(0, ok.size() - 3), "cover");
+  expect_rejected(ok.substr(0, ok.size() - 3), "truncated");
   expect_rejected(ok + "xyz", "cover");
   expect_rejected(with_header("{not json", ""), "invalid JSON");
   expect_rejected(with_header("[1,2]", ""), "not a JSON object");
