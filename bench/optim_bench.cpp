@@ -109,7 +109,8 @@ void BM_Copy(benchmark::State& state, bool cuda) {
     run_timed(state, device, 8.0 * static_cast<double>(n), [&] {
       if (device.is_cuda())
         kernels::cuda::memcpy_async(dst.data_ptr(), src.data_ptr(), src.nbytes(),
-                                    kernels::cuda::CopyKind::DeviceToDevice, Stream::current(device).handle());
+                                    kernels::cuda::CopyKind::DeviceToDevice,
+                                    Stream::current(device).handle());
       else
         kernels::copy(src, dst);
     });

@@ -20,8 +20,8 @@ void check_refs(const TensorListRefs& refs, const MultiTensorLimits& limits) {
                " max_items=", limits.max_items, " chunk_size=", limits.chunk_size);
   MINIDL_CHECK(limits.max_tensors <= std::numeric_limits<uint16_t>::max() + 1, ValueError,
                "plan_multi_tensor: at most 65536 tensor slots per launch, got ", limits.max_tensors);
-  MINIDL_CHECK(refs.element_size > 0 && (static_cast<std::size_t>(limits.chunk_size) * refs.element_size) %
-                                                kVectorBytes == 0,
+  MINIDL_CHECK(refs.element_size > 0 &&
+                   (static_cast<std::size_t>(limits.chunk_size) * refs.element_size) % kVectorBytes == 0,
                ValueError, "plan_multi_tensor: a chunk of ", limits.chunk_size, " elements of ",
                refs.element_size, " bytes is not a multiple of ", kVectorBytes,
                " bytes, so chunks would break vector alignment");
@@ -49,7 +49,8 @@ std::vector<LaunchPlan> plan_multi_tensor(const TensorListRefs& refs, const Mult
     const bool vectorized = vector_aligned(pointers);
     const int64_t chunks = (numel + limits.chunk_size - 1) / limits.chunk_size;
     MINIDL_CHECK(chunks - 1 <= std::numeric_limits<int32_t>::max(), ValueError, "plan_multi_tensor: tensor ",
-                 t, " has ", chunks, " chunks of ", limits.chunk_size, " elements, more than an int32 indexes");
+                 t, " has ", chunks, " chunks of ", limits.chunk_size,
+                 " elements, more than an int32 indexes");
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       if (static_cast<int>(current.items.size()) == limits.max_items) flush();
       const bool packed = !current.tensors.empty() && current.tensors.back().index == static_cast<int64_t>(t);

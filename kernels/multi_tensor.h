@@ -34,8 +34,8 @@ constexpr int max_tensors_per_launch(int depth) {
 }
 
 struct MultiTensorLimits {
-  int max_tensors = 0;   // pointer slots of one launch
-  int max_items = 0;     // work items of one launch
+  int max_tensors = 0;         // pointer slots of one launch
+  int max_items = 0;           // work items of one launch
   int64_t chunk_size = 65536;  // elements per work item (the last chunk of a tensor may be shorter)
 };
 

@@ -21,7 +21,8 @@ struct NamedList {
 };
 
 std::string describe(const Tensor& t) {
-  return ::minidl::detail::str_cat("shape ", shape_str(t.shape()), ", dtype ", t.dtype(), ", device ", t.device());
+  return ::minidl::detail::str_cat("shape ", shape_str(t.shape()), ", dtype ", t.dtype(), ", device ",
+                                   t.device());
 }
 
 // The call over `lists` (the first one leads: every other tensor must match it by index).
@@ -69,11 +70,12 @@ MultiTensorCall gather(const char* op, std::initializer_list<NamedList> lists, b
   return call;
 }
 
-template <typename F>
-void run(const MultiTensorCall& call, const F& functor) {
+template <typename F> void run(const MultiTensorCall& call, const F& functor) {
   if (call.refs.numel.empty()) return;
-  if (call.device.is_cpu()) cpu::multi_tensor_apply(call, functor);
-  else MINIDL_CUDA_DISPATCH(cuda::multi_tensor_apply(call, functor));
+  if (call.device.is_cpu())
+    cpu::multi_tensor_apply(call, functor);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::multi_tensor_apply(call, functor));
 }
 
 // A one-element tensor on `device` read by the kernel in place of a host number.
@@ -99,7 +101,8 @@ StepRefs step_refs(const char* op, const StepScalars& scalars, double lr, const 
   refs.lr.value = lr;
   refs.step.value = static_cast<double>(scalars.step);
   if (scalars.lr_tensor.defined())
-    refs.lr = device_scalar(op, "lr_tensor", scalars.lr_tensor, call.device, {DType::Float32, DType::Float64});
+    refs.lr =
+        device_scalar(op, "lr_tensor", scalars.lr_tensor, call.device, {DType::Float32, DType::Float64});
   if (scalars.step_tensor.defined())
     refs.step = device_scalar(op, "step_tensor", scalars.step_tensor, call.device,
                               {DType::Float32, DType::Float64, DType::Int64});
@@ -128,7 +131,8 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
   const char* op = "sgd_step";
   check_common(op, hp.weight_decay, hp.l1);
   check_range(op, "momentum", hp.momentum, 0.0, kInf, true);
-  MINIDL_CHECK(std::isfinite(hp.dampening), ValueError, op, ": expected a finite dampening, got ", hp.dampening);
+  MINIDL_CHECK(std::isfinite(hp.dampening), ValueError, op, ": expected a finite dampening, got ",
+               hp.dampening);
   MINIDL_CHECK(!hp.nesterov || (hp.momentum > 0.0 && hp.dampening == 0.0), ValueError, op,
                ": Nesterov momentum requires momentum > 0 and dampening = 0, got momentum=", hp.momentum,
                " dampening=", hp.dampening);
@@ -170,10 +174,14 @@ void rmsprop_step(const TensorList& params, const TensorList& grads, const Tenso
                                : hp.centered           ? gather(op, {p, g, v, a}, false)
                                                        : gather(op, {p, g, v}, false);
   const StepRefs refs = step_refs(op, scalars, hp.lr, call);
-  if (momentum && hp.centered) run(call, RmspropFunctor<true, true>{hp, refs});
-  else if (momentum) run(call, RmspropFunctor<true, false>{hp, refs});
-  else if (hp.centered) run(call, RmspropFunctor<false, true>{hp, refs});
-  else run(call, RmspropFunctor<false, false>{hp, refs});
+  if (momentum && hp.centered)
+    run(call, RmspropFunctor<true, true>{hp, refs});
+  else if (momentum)
+    run(call, RmspropFunctor<true, false>{hp, refs});
+  else if (hp.centered)
+    run(call, RmspropFunctor<false, true>{hp, refs});
+  else
+    run(call, RmspropFunctor<false, false>{hp, refs});
 }
 
 void adam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
@@ -186,10 +194,13 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   check_range(op, "eps", hp.eps, 0.0, kInf, true);
   const NamedList p{"params", &params}, g{"grads", &grads}, m{"exp_avgs", &exp_avgs};
   const NamedList v{"exp_avg_sqs", &exp_avg_sqs}, vmax{"max_exp_avg_sqs", &max_exp_avg_sqs};
-  const MultiTensorCall call = hp.amsgrad ? gather(op, {p, g, m, v, vmax}, false) : gather(op, {p, g, m, v}, false);
+  const MultiTensorCall call =
+      hp.amsgrad ? gather(op, {p, g, m, v, vmax}, false) : gather(op, {p, g, m, v}, false);
   const StepRefs refs = step_refs(op, scalars, hp.lr, call);
-  if (hp.amsgrad) run(call, AdamFunctor<true>{hp, refs});
-  else run(call, AdamFunctor<false>{hp, refs});
+  if (hp.amsgrad)
+    run(call, AdamFunctor<true>{hp, refs});
+  else
+    run(call, AdamFunctor<false>{hp, refs});
 }
 
 void adamw_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
@@ -220,8 +231,10 @@ Tensor clip_grad_norm(const TensorList& grads, double max_norm) {
   // stats[0] = sum of squares (read by the scaling kernel), stats[1] = the norm returned.
   const Tensor stats = empty({2}, {.dtype = DType::Float64, .device = call.device});
   double* sums = stats.data<double>();
-  if (call.device.is_cpu()) cpu::sum_of_squares(call, sums);
-  else MINIDL_CUDA_DISPATCH(cuda::sum_of_squares(call, sums));
+  if (call.device.is_cpu())
+    cpu::sum_of_squares(call, sums);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::sum_of_squares(call, sums));
   run(call, ClipScaleFunctor{sums, max_norm});
   return stats.select(0, 1);
 }
@@ -231,7 +244,8 @@ void unscale_grads(const TensorList& grads, const Tensor& inv_scale, const Tenso
   const MultiTensorCall call = gather(op, {{"grads", &grads}}, true);
   if (grads.empty()) return;
   UnscaleFunctor functor;
-  functor.inv_scale = device_scalar(op, "inv_scale", inv_scale, call.device, {DType::Float32, DType::Float64});
+  functor.inv_scale =
+      device_scalar(op, "inv_scale", inv_scale, call.device, {DType::Float32, DType::Float64});
   device_scalar(op, "found_inf", found_inf, call.device, {DType::Float32});
   functor.found_inf = found_inf.data<float>();
   run(call, functor);

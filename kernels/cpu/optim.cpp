@@ -31,7 +31,8 @@ void visit_item(const MultiTensorCall& call, const LaunchPlan& launch, const Wor
   const int64_t begin = item.chunk * kCpuChunk;
   const int64_t end = std::min(begin + kCpuChunk, call.refs.numel[static_cast<std::size_t>(tensor)]);
   T* ptr[D];
-  for (int d = 0; d < D; ++d) ptr[d] = static_cast<T*>(call.refs.addresses[d][static_cast<std::size_t>(tensor)]);
+  for (int d = 0; d < D; ++d)
+    ptr[d] = static_cast<T*>(call.refs.addresses[d][static_cast<std::size_t>(tensor)]);
   for (int64_t i = begin; i < end; ++i) {
     A r[D];
     for (int d = 0; d < D; ++d) r[d] = cast_value<A>(ptr[d][i]);
@@ -41,12 +42,11 @@ void visit_item(const MultiTensorCall& call, const LaunchPlan& launch, const Wor
   }
 }
 
-template <typename T, typename F>
-void apply_typed(const MultiTensorCall& call, const F& functor) {
+template <typename T, typename F> void apply_typed(const MultiTensorCall& call, const F& functor) {
   using A = acc_t<T>;
   constexpr int D = F::kDepth;
   const auto op = functor.template bind<A>();
-  if constexpr (requires { op.skip(); })
+  if constexpr (SkippableBound<decltype(op)>)
     if (op.skip()) return;
   bool finite = true;
   for (const LaunchPlan& launch : plan(call)) {
@@ -54,7 +54,7 @@ void apply_typed(const MultiTensorCall& call, const F& functor) {
 #pragma omp parallel for schedule(dynamic) reduction(&& : finite)
     for (int64_t it = 0; it < n_items; ++it) {
       visit_item<T, D, F::kWriteMask>(call, launch, launch.items[static_cast<std::size_t>(it)],
-                                       [&](A(&r)[D]) { finite = op(r) && finite; });
+                                      [&](A(&r)[D]) { finite = op(r) && finite; });
     }
   }
   if constexpr (F::kFlagsNonFinite)
@@ -63,12 +63,10 @@ void apply_typed(const MultiTensorCall& call, const F& functor) {
 
 }  // namespace
 
-template <typename F>
-void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
+template <typename F> void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
   if constexpr (F::kAllFloating) {
-    dispatch_floating(call.dtype, "multi_tensor_apply", [&](auto tag) {
-      apply_typed<typename decltype(tag)::type>(call, functor);
-    });
+    dispatch_floating(call.dtype, "multi_tensor_apply",
+                      [&](auto tag) { apply_typed<typename decltype(tag)::type>(call, functor); });
   } else if (call.dtype == DType::Float64) {
     apply_typed<double>(call, functor);
   } else {

@@ -20,8 +20,7 @@ namespace minidl::kernels::cuda {
 inline constexpr int kMultiTensorBlock = 256;
 
 /// The lists of one launch. Arrays of one type each, so nothing is lost to padding.
-template <int D>
-struct MultiTensorMeta {
+template <int D> struct MultiTensorMeta {
   static constexpr int kTensors = max_tensors_per_launch(D);
   void* ptrs[D][kTensors];
   int64_t numel[kTensors];
@@ -31,15 +30,13 @@ struct MultiTensorMeta {
 };
 
 /// The whole kernel argument: the packed lists, the functor and the chunk size.
-template <typename F>
-struct MultiTensorArgs {
+template <typename F> struct MultiTensorArgs {
   MultiTensorMeta<F::kDepth> meta;
   int64_t chunk_size;
   F functor;
 };
 
-template <typename T>
-struct alignas(kVectorBytes) Vec {
+template <typename T> struct alignas(kVectorBytes) Vec {
   static constexpr int kSize = static_cast<int>(kVectorBytes / sizeof(T));
   T v[kSize];
 };
@@ -107,8 +104,7 @@ void pack_launch(MultiTensorMeta<D>& meta, const LaunchPlan& launch, const Tenso
 }
 
 /// The packing of a CUDA call with D lists.
-template <int D>
-std::vector<LaunchPlan> plan_cuda(const TensorListRefs& refs, int64_t* chunk_size) {
+template <int D> std::vector<LaunchPlan> plan_cuda(const TensorListRefs& refs, int64_t* chunk_size) {
   int64_t total = 0;
   for (int64_t n : refs.numel) total += n;
   *chunk_size = choose_chunk_size(total);

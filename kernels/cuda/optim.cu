@@ -55,7 +55,8 @@ __global__ void __launch_bounds__(kMultiTensorBlock)
 
 constexpr int kFinalBlock = 1024;
 
-__global__ void __launch_bounds__(kFinalBlock) sum_partials_kernel(const double* partials, int64_t n, double* stats) {
+__global__ void __launch_bounds__(kFinalBlock)
+    sum_partials_kernel(const double* partials, int64_t n, double* stats) {
   double sum = 0.0;
   for (int64_t i = threadIdx.x; i < n; i += kFinalBlock) sum += partials[i];
   using Reduce = cub::BlockReduce<double, kFinalBlock>;
@@ -72,8 +73,7 @@ cudaStream_t stream_of(const MultiTensorCall& call) {
   return static_cast<cudaStream_t>(Stream::current(call.device).handle());
 }
 
-template <typename T, typename F>
-void launch_typed(const MultiTensorCall& call, const F& functor) {
+template <typename T, typename F> void launch_typed(const MultiTensorCall& call, const F& functor) {
   static_assert(sizeof(MultiTensorArgs<F>) <= kMaxKernelParamBytes, "kernel parameters too large");
   auto args = std::make_unique<MultiTensorArgs<F>>();  // ~32 KB: off the host stack
   const std::vector<LaunchPlan> launches = plan_cuda<F::kDepth>(call.refs, &args->chunk_size);
@@ -89,12 +89,10 @@ void launch_typed(const MultiTensorCall& call, const F& functor) {
 
 }  // namespace
 
-template <typename F>
-void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
+template <typename F> void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
   if constexpr (F::kAllFloating) {
-    dispatch_floating(call.dtype, "multi_tensor_apply", [&](auto tag) {
-      launch_typed<typename decltype(tag)::type>(call, functor);
-    });
+    dispatch_floating(call.dtype, "multi_tensor_apply",
+                      [&](auto tag) { launch_typed<typename decltype(tag)::type>(call, functor); });
   } else if (call.dtype == DType::Float64) {
     launch_typed<double>(call, functor);
   } else {
@@ -103,7 +101,8 @@ void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
 }
 
 void sum_of_squares(const MultiTensorCall& call, double* stats) {
-  static_assert(sizeof(MultiTensorArgs<SquaresFunctor>) <= kMaxKernelParamBytes, "kernel parameters too large");
+  static_assert(sizeof(MultiTensorArgs<SquaresFunctor>) <= kMaxKernelParamBytes,
+                "kernel parameters too large");
   auto args = std::make_unique<MultiTensorArgs<SquaresFunctor>>();
   const std::vector<LaunchPlan> launches = plan_cuda<1>(call.refs, &args->chunk_size);
   int64_t n_items = 0;

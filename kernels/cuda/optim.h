@@ -11,8 +11,7 @@ namespace minidl::kernels::cuda {
 
 /// Runs `functor` over every element of the call's lists (instantiated for each functor
 /// of kernels/math/optim_functors.h in kernels/cuda/optim.cu).
-template <typename F>
-void multi_tensor_apply(const MultiTensorCall& call, const F& functor);
+template <typename F> void multi_tensor_apply(const MultiTensorCall& call, const F& functor);
 
 /// stats[0] = sum of g^2 over the call's single list, stats[1] = sqrt(stats[0]), in device
 /// memory (double; per-block partials summed in a fixed order, so the result is deterministic).

@@ -120,14 +120,10 @@ MINIDL_HD_INLINE double opt_pow(double base, double exponent) {
 }  // namespace detail
 
 /// -1, 0 or 1 (sign(0) = 0, so L1 never pushes a zero weight).
-template <typename T>
-MINIDL_HD_INLINE T sign_of(T x) {
-  return static_cast<T>((x > T(0)) - (x < T(0)));
-}
+template <typename T> MINIDL_HD_INLINE T sign_of(T x) { return static_cast<T>((x > T(0)) - (x < T(0))); }
 
 /// g + wd*p + l1*sign(p); the terms are skipped when zero, as PyTorch skips weight decay.
-template <typename T>
-MINIDL_HD_INLINE T regularized_grad(T g, T p, T weight_decay, T l1) {
+template <typename T> MINIDL_HD_INLINE T regularized_grad(T g, T p, T weight_decay, T l1) {
   if (weight_decay != T(0)) g = g + weight_decay * p;
   if (l1 != T(0)) g = g + l1 * sign_of(p);
   return g;
@@ -135,26 +131,23 @@ MINIDL_HD_INLINE T regularized_grad(T g, T p, T weight_decay, T l1) {
 
 // ---- SGD: b = g (t=1) or mu*b + (1-dampening)*g; g = nesterov ? g + mu*b : b; p -= lr*g ----
 
-template <typename T>
-struct SgdCoeffs {
+template <typename T> struct SgdCoeffs {
   T lr, momentum, keep, weight_decay, l1;  // keep = 1 - dampening
   bool nesterov, first;
 };
 
-template <typename T>
-MINIDL_HD_INLINE SgdCoeffs<T> sgd_coeffs(const SgdParams& hp, double lr, double step) {
-  return {T(lr), T(hp.momentum), T(1.0 - hp.dampening), T(hp.weight_decay), T(hp.l1), hp.nesterov, step <= 1.0};
+template <typename T> MINIDL_HD_INLINE SgdCoeffs<T> sgd_coeffs(const SgdParams& hp, double lr, double step) {
+  return {T(lr),       T(hp.momentum), T(1.0 - hp.dampening), T(hp.weight_decay), T(hp.l1),
+          hp.nesterov, step <= 1.0};
 }
 
 /// Plain SGD (momentum = 0): no buffer.
-template <typename T>
-MINIDL_HD_INLINE void sgd_update(const SgdCoeffs<T>& c, T& p, T g) {
+template <typename T> MINIDL_HD_INLINE void sgd_update(const SgdCoeffs<T>& c, T& p, T g) {
   g = regularized_grad(g, p, c.weight_decay, c.l1);
   p = p - c.lr * g;
 }
 
-template <typename T>
-MINIDL_HD_INLINE void sgd_momentum_update(const SgdCoeffs<T>& c, T& p, T g, T& buf) {
+template <typename T> MINIDL_HD_INLINE void sgd_momentum_update(const SgdCoeffs<T>& c, T& p, T g, T& buf) {
   g = regularized_grad(g, p, c.weight_decay, c.l1);
   buf = c.first ? g : c.momentum * buf + c.keep * g;
   g = c.nesterov ? g + c.momentum * buf : buf;
@@ -163,8 +156,7 @@ MINIDL_HD_INLINE void sgd_momentum_update(const SgdCoeffs<T>& c, T& p, T g, T& b
 
 // ---- AdaGrad: clr = lr/(1+(t-1)*lr_decay); s += g*g; p -= clr*g/(sqrt(s)+eps) ----
 
-template <typename T>
-struct AdagradCoeffs {
+template <typename T> struct AdagradCoeffs {
   T clr, eps, weight_decay, l1, initial;
   bool first;
 };
@@ -175,8 +167,7 @@ MINIDL_HD_INLINE AdagradCoeffs<T> adagrad_coeffs(const AdagradParams& hp, double
   return {T(clr), T(hp.eps), T(hp.weight_decay), T(hp.l1), T(hp.initial_accumulator_value), step <= 1.0};
 }
 
-template <typename T>
-MINIDL_HD_INLINE void adagrad_update(const AdagradCoeffs<T>& c, T& p, T g, T& sum) {
+template <typename T> MINIDL_HD_INLINE void adagrad_update(const AdagradCoeffs<T>& c, T& p, T g, T& sum) {
   g = regularized_grad(g, p, c.weight_decay, c.l1);
   sum = (c.first ? c.initial : sum) + g * g;
   p = p - c.clr * (g / (detail::opt_sqrt(sum) + c.eps));
@@ -184,21 +175,21 @@ MINIDL_HD_INLINE void adagrad_update(const AdagradCoeffs<T>& c, T& p, T g, T& su
 
 // ---- RMSProp: v = alpha*v + (1-alpha)*g^2; d = sqrt(v [- a^2]) + eps; p -= lr*(b or g/d) ----
 
-template <typename T>
-struct RmspropCoeffs {
+template <typename T> struct RmspropCoeffs {
   T lr, alpha, one_minus_alpha, eps, weight_decay, l1, momentum;
   bool first;
 };
 
 template <typename T>
 MINIDL_HD_INLINE RmspropCoeffs<T> rmsprop_coeffs(const RmspropParams& hp, double lr, double step) {
-  return {T(lr),  T(hp.alpha),        T(1.0 - hp.alpha), T(hp.eps), T(hp.weight_decay),
+  return {T(lr),    T(hp.alpha),    T(1.0 - hp.alpha), T(hp.eps), T(hp.weight_decay),
           T(hp.l1), T(hp.momentum), step <= 1.0};
 }
 
 /// `avg` (the centered mean of g) and `buf` (momentum) are used only when the flags say so.
 template <bool kMomentum, bool kCentered, typename T>
-MINIDL_HD_INLINE void rmsprop_update(const RmspropCoeffs<T>& c, T& p, T g, T& square_avg, T& grad_avg, T& buf) {
+MINIDL_HD_INLINE void rmsprop_update(const RmspropCoeffs<T>& c, T& p, T g, T& square_avg, T& grad_avg,
+                                     T& buf) {
   g = regularized_grad(g, p, c.weight_decay, c.l1);
   square_avg = c.alpha * (c.first ? T(0) : square_avg) + c.one_minus_alpha * (g * g);
   T denom;
@@ -218,12 +209,11 @@ MINIDL_HD_INLINE void rmsprop_update(const RmspropCoeffs<T>& c, T& p, T g, T& sq
 
 // ---- Adam/AdamW: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr/bc1 * m/(sqrt(v)/sqrt(bc2)+eps) ----
 
-template <typename T>
-struct AdamCoeffs {
+template <typename T> struct AdamCoeffs {
   T beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, l1;
-  T step_size;       // lr / (1 - beta1^t)
-  T bc2_sqrt;        // sqrt(1 - beta2^t)
-  T decay_factor;    // AdamW: 1 - lr*wd (1 for Adam)
+  T step_size;     // lr / (1 - beta1^t)
+  T bc2_sqrt;      // sqrt(1 - beta2^t)
+  T decay_factor;  // AdamW: 1 - lr*wd (1 for Adam)
   bool first;
 };
 

@@ -6,6 +6,7 @@
 // EMA: e = decay*e + (1-decay)*p; clipping: g *= min(1, max_norm/(norm+1e-6)) (FORMULAS.md).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 
@@ -35,14 +36,19 @@ MINIDL_HD_INLINE double clip_scale(double sum_sq, double max_norm) {
   return scale < 1.0 ? scale : 1.0;
 }
 
+/// A bound functor that may decide, once per step, to leave every element unchanged.
+template <typename Bound>
+concept SkippableBound = requires(const Bound& bound) {
+  { bound.skip() } -> std::convertible_to<bool>;
+};
+
 // Every bound functor returns true unless it saw a non-finite value it must report
 // (only functors with kFlagsNonFinite report; the others return true). kAllFloating:
 // the backends instantiate it for the 16-bit floats too (computing in float), not only
 // for float and double.
 
 /// Lists: param, grad[, momentum_buffer].
-template <bool kMomentum>
-struct SgdFunctor {
+template <bool kMomentum> struct SgdFunctor {
   static constexpr int kDepth = kMomentum ? 3 : 2;
   static constexpr unsigned kWriteMask = kMomentum ? 0b101u : 0b001u;
   static constexpr bool kFlagsNonFinite = false;
@@ -53,8 +59,10 @@ struct SgdFunctor {
   template <typename A> struct Bound {
     SgdCoeffs<A> c;
     MINIDL_HD_INLINE bool operator()(A (&r)[kDepth]) const {
-      if constexpr (kMomentum) sgd_momentum_update(c, r[0], r[1], r[2]);
-      else sgd_update(c, r[0], r[1]);
+      if constexpr (kMomentum)
+        sgd_momentum_update(c, r[0], r[1], r[2]);
+      else
+        sgd_update(c, r[0], r[1]);
       return true;
     }
   };
@@ -85,8 +93,7 @@ struct AdagradFunctor {
 };
 
 /// Lists: param, grad, square_avg[, momentum_buffer][, grad_avg].
-template <bool kMomentum, bool kCentered>
-struct RmspropFunctor {
+template <bool kMomentum, bool kCentered> struct RmspropFunctor {
   static constexpr int kDepth = 3 + int{kMomentum} + int{kCentered};
   static constexpr unsigned kWriteMask = (1u << kDepth) - 1u - 0b10u;  // all but the grad
   static constexpr bool kFlagsNonFinite = false;
@@ -112,8 +119,7 @@ struct RmspropFunctor {
 };
 
 /// Lists: param, grad, exp_avg, exp_avg_sq[, max_exp_avg_sq].
-template <bool kAmsgrad>
-struct AdamFunctor {
+template <bool kAmsgrad> struct AdamFunctor {
   static constexpr int kDepth = kAmsgrad ? 5 : 4;
   static constexpr unsigned kWriteMask = (1u << kDepth) - 1u - 0b10u;
   static constexpr bool kFlagsNonFinite = false;

@@ -32,7 +32,8 @@ TensorListRefs make_refs(const std::vector<int64_t>& numel, int lists = 2) {
 void expect_exact_cover(const TensorListRefs& refs, const MultiTensorLimits& limits,
                         const std::vector<LaunchPlan>& launches) {
   std::vector<std::vector<int>> hits(refs.numel.size());
-  for (std::size_t t = 0; t < refs.numel.size(); ++t) hits[t].assign(static_cast<std::size_t>(refs.numel[t]), 0);
+  for (std::size_t t = 0; t < refs.numel.size(); ++t)
+    hits[t].assign(static_cast<std::size_t>(refs.numel[t]), 0);
   int64_t last_tensor = -1;
   for (const LaunchPlan& launch : launches) {
     ASSERT_FALSE(launch.items.empty());
@@ -95,7 +96,8 @@ TEST(MultiTensor, LaunchIsCutWhenTensorSlotsAreFull) {
   for (std::size_t l = 0; l < 4; ++l) {
     const std::size_t expected = l < 3 ? 3 : 1;
     ASSERT_EQ(launches[l].tensors.size(), expected);
-    for (std::size_t s = 0; s < expected; ++s) EXPECT_EQ(launches[l].tensors[s].index, static_cast<int64_t>(3 * l + s));
+    for (std::size_t s = 0; s < expected; ++s)
+      EXPECT_EQ(launches[l].tensors[s].index, static_cast<int64_t>(3 * l + s));
   }
   expect_exact_cover(refs, limits, launches);
 }
@@ -130,8 +132,7 @@ TEST(MultiTensor, VectorLoadsOnlyWhenEveryListIsAligned) {
   const MultiTensorLimits limits{.max_tensors = 8, .max_items = 8, .chunk_size = 8};
   const auto launches = plan_multi_tensor(refs, limits);
   ASSERT_EQ(launches.size(), 1u);
-  EXPECT_EQ(launches[0].tensors,
-            (std::vector<PackedTensor>{{0, true}, {1, false}, {2, false}, {3, true}}));
+  EXPECT_EQ(launches[0].tensors, (std::vector<PackedTensor>{{0, true}, {1, false}, {2, false}, {3, true}}));
   EXPECT_TRUE(vector_aligned({address(0), address(16), address(0x1230)}));
   EXPECT_FALSE(vector_aligned({address(16), address(18)}));
   EXPECT_TRUE(vector_aligned({}));
@@ -156,7 +157,8 @@ TEST(MultiTensor, RandomListsAreCoveredExactlyOnce) {
     for (const LaunchPlan& launch : launches) {
       for (const PackedTensor& packed : launch.tensors) {
         std::vector<void*> pointers;
-        for (const auto& list : refs.addresses) pointers.push_back(list[static_cast<std::size_t>(packed.index)]);
+        for (const auto& list : refs.addresses)
+          pointers.push_back(list[static_cast<std::size_t>(packed.index)]);
         EXPECT_EQ(packed.vectorized, vector_aligned(pointers));
       }
     }
@@ -169,10 +171,13 @@ TEST(MultiTensor, InvalidInputsThrow) {
   ragged.addresses[1].pop_back();
   EXPECT_THROW(plan_multi_tensor(ragged, limits), ValueError);
   EXPECT_THROW(plan_multi_tensor(make_refs({-1}), limits), ValueError);
-  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 0, .max_items = 4, .chunk_size = 8}), ValueError);
-  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 4, .max_items = 0, .chunk_size = 8}), ValueError);
+  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 0, .max_items = 4, .chunk_size = 8}),
+               ValueError);
+  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 4, .max_items = 0, .chunk_size = 8}),
+               ValueError);
   // 6 floats = 24 bytes: chunks after the first would lose 16-byte alignment.
-  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 4, .max_items = 4, .chunk_size = 6}), ValueError);
+  EXPECT_THROW(plan_multi_tensor(make_refs({1}), {.max_tensors = 4, .max_items = 4, .chunk_size = 6}),
+               ValueError);
   TensorListRefs no_lists = make_refs({1});
   no_lists.addresses.clear();
   EXPECT_THROW(plan_multi_tensor(no_lists, limits), ValueError);

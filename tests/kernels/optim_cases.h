@@ -28,14 +28,20 @@ struct OptimCase {
 };
 
 inline OptimCase sgd_case(std::string name, kernels::SgdParams hp) {
-  return {std::move(name), hp.lr, {hp.momentum != 0.0, false, false},
-          [hp](const auto& p, const auto& g, const States& s, const auto& sc) { kernels::sgd_step(p, g, s[0], hp, sc); },
+  return {std::move(name),
+          hp.lr,
+          {hp.momentum != 0.0, false, false},
+          [hp](const auto& p, const auto& g, const States& s, const auto& sc) {
+            kernels::sgd_step(p, g, s[0], hp, sc);
+          },
           [hp](RefElement& e, double g, int64_t t, double lr) { ref_sgd(e, g, hp, t, lr); },
           [](const RefElement& e, int) { return e.s1; }};
 }
 
 inline OptimCase adagrad_case(std::string name, kernels::AdagradParams hp) {
-  return {std::move(name), hp.lr, {true, false, false},
+  return {std::move(name),
+          hp.lr,
+          {true, false, false},
           [hp](const auto& p, const auto& g, const States& s, const auto& sc) {
             kernels::adagrad_step(p, g, s[0], hp, sc);
           },
@@ -45,22 +51,30 @@ inline OptimCase adagrad_case(std::string name, kernels::AdagradParams hp) {
 
 /// Lists: square_avgs, momentum_buffers, grad_avgs.
 inline OptimCase rmsprop_case(std::string name, kernels::RmspropParams hp) {
-  return {std::move(name), hp.lr, {true, hp.momentum != 0.0, hp.centered},
+  return {std::move(name),
+          hp.lr,
+          {true, hp.momentum != 0.0, hp.centered},
           [hp](const auto& p, const auto& g, const States& s, const auto& sc) {
             kernels::rmsprop_step(p, g, s[0], s[1], s[2], hp, sc);
           },
           [hp](RefElement& e, double g, int64_t t, double lr) { ref_rmsprop(e, g, hp, t, lr); },
-          [](const RefElement& e, int list) { return list == 0 ? e.s1 : list == 1 ? e.s2 : e.s3; }};
+          [](const RefElement& e, int list) { return list == 0   ? e.s1
+                                                     : list == 1 ? e.s2
+                                                                 : e.s3; }};
 }
 
 /// Lists: exp_avgs, exp_avg_sqs, max_exp_avg_sqs.
 inline OptimCase adam_case(std::string name, kernels::AdamParams hp) {
-  return {std::move(name), hp.lr, {true, true, hp.amsgrad},
+  return {std::move(name),
+          hp.lr,
+          {true, true, hp.amsgrad},
           [hp](const auto& p, const auto& g, const States& s, const auto& sc) {
             kernels::adam_step(p, g, s[0], s[1], s[2], hp, sc);
           },
           [hp](RefElement& e, double g, int64_t t, double lr) { ref_adam(e, g, hp, t, lr); },
-          [](const RefElement& e, int list) { return list == 0 ? e.s1 : list == 1 ? e.s2 : e.s3; }};
+          [](const RefElement& e, int list) { return list == 0   ? e.s1
+                                                     : list == 1 ? e.s2
+                                                                 : e.s3; }};
 }
 
 inline OptimCase adamw_case(std::string name, kernels::AdamWParams hp) {
@@ -74,24 +88,26 @@ inline OptimCase adamw_case(std::string name, kernels::AdamWParams hp) {
 /// One case per branch of every algorithm (momentum, dampening, Nesterov, centered,
 /// amsgrad, decoupled decay), with weight decay and L1 spread over them.
 inline std::vector<OptimCase> all_optim_cases() {
-  return {sgd_case("sgd", {.lr = 0.1}),
-          sgd_case("sgd_l2_l1", {.lr = 0.1, .weight_decay = 0.1, .l1 = 0.05}),
-          sgd_case("sgd_momentum", {.lr = 0.1, .momentum = 0.9}),
-          sgd_case("sgd_dampening", {.lr = 0.1, .momentum = 0.9, .dampening = 0.3, .weight_decay = 0.01}),
-          sgd_case("sgd_nesterov_l1", {.lr = 0.1, .momentum = 0.9, .l1 = 0.02, .nesterov = true}),
-          adagrad_case("adagrad", {.lr = 0.1}),
-          adagrad_case("adagrad_decay_l1", {.lr = 0.1, .lr_decay = 0.05, .weight_decay = 0.01,
-                                            .initial_accumulator_value = 0.5, .l1 = 0.01}),
-          rmsprop_case("rmsprop_l1", {.lr = 0.01, .weight_decay = 0.01, .l1 = 0.003}),
-          rmsprop_case("rmsprop_momentum", {.lr = 0.01, .momentum = 0.9}),
-          rmsprop_case("rmsprop_centered", {.lr = 0.01, .alpha = 0.9, .centered = true}),
-          rmsprop_case("rmsprop_centered_momentum",
-                       {.lr = 0.01, .weight_decay = 0.1, .momentum = 0.5, .centered = true}),
-          adam_case("adam", {.lr = 0.01}),
-          adam_case("adam_l2", {.lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .weight_decay = 0.1}),
-          adam_case("adam_amsgrad_l1", {.lr = 0.01, .weight_decay = 0.05, .amsgrad = true, .l1 = 0.01}),
-          adamw_case("adamw", {.lr = 0.01}),
-          adamw_case("adamw_amsgrad_l1", {.lr = 0.01, .weight_decay = 0.1, .amsgrad = true, .l1 = 0.02})};
+  return {
+      sgd_case("sgd", {.lr = 0.1}),
+      sgd_case("sgd_l2_l1", {.lr = 0.1, .weight_decay = 0.1, .l1 = 0.05}),
+      sgd_case("sgd_momentum", {.lr = 0.1, .momentum = 0.9}),
+      sgd_case("sgd_dampening", {.lr = 0.1, .momentum = 0.9, .dampening = 0.3, .weight_decay = 0.01}),
+      sgd_case("sgd_nesterov_l1", {.lr = 0.1, .momentum = 0.9, .l1 = 0.02, .nesterov = true}),
+      adagrad_case("adagrad", {.lr = 0.1}),
+      adagrad_case(
+          "adagrad_decay_l1",
+          {.lr = 0.1, .lr_decay = 0.05, .weight_decay = 0.01, .initial_accumulator_value = 0.5, .l1 = 0.01}),
+      rmsprop_case("rmsprop_l1", {.lr = 0.01, .weight_decay = 0.01, .l1 = 0.003}),
+      rmsprop_case("rmsprop_momentum", {.lr = 0.01, .momentum = 0.9}),
+      rmsprop_case("rmsprop_centered", {.lr = 0.01, .alpha = 0.9, .centered = true}),
+      rmsprop_case("rmsprop_centered_momentum",
+                   {.lr = 0.01, .weight_decay = 0.1, .momentum = 0.5, .centered = true}),
+      adam_case("adam", {.lr = 0.01}),
+      adam_case("adam_l2", {.lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .weight_decay = 0.1}),
+      adam_case("adam_amsgrad_l1", {.lr = 0.01, .weight_decay = 0.05, .amsgrad = true, .l1 = 0.01}),
+      adamw_case("adamw", {.lr = 0.01}),
+      adamw_case("adamw_amsgrad_l1", {.lr = 0.01, .weight_decay = 0.1, .amsgrad = true, .l1 = 0.02})};
 }
 
 /// Params (tensor k starts at golden_value(i, 0, 100 + k)), grads and the state lists a
@@ -120,7 +136,8 @@ inline OptimLists make_optim_lists(const std::array<bool, 3>& uses, const std::v
     lists.params.back().copy_(from_vector(start, shape));
     lists.grads.push_back(make_tensor(shape, options, misaligned, 0.0));
     for (int l = 0; l < 3; ++l)
-      if (uses[static_cast<std::size_t>(l)]) lists.states[static_cast<std::size_t>(l)].push_back(make_tensor(shape, options, misaligned, NAN));
+      if (uses[static_cast<std::size_t>(l)])
+        lists.states[static_cast<std::size_t>(l)].push_back(make_tensor(shape, options, misaligned, NAN));
   }
   return lists;
 }

@@ -41,7 +41,8 @@ Golden load_golden() {
   golden.header = json::parse(line);
   const std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   golden.values.resize(rest.size() / sizeof(float));
-  std::memcpy(golden.values.data(), rest.data(), golden.values.size() * sizeof(float));  // little-endian hosts
+  std::memcpy(golden.values.data(), rest.data(),
+              golden.values.size() * sizeof(float));  // little-endian hosts
   return golden;
 }
 
@@ -54,23 +55,38 @@ test::OptimCase case_for(const json& config) {
   const double beta1 = hp.contains("betas") ? hp["betas"][0].get<double>() : 0.9;
   const double beta2 = hp.contains("betas") ? hp["betas"][1].get<double>() : 0.999;
   if (algo == "sgd")
-    return test::sgd_case(name, {.lr = get("lr", 0), .momentum = get("momentum", 0), .dampening = get("dampening", 0),
-                                 .weight_decay = get("weight_decay", 0), .nesterov = flag("nesterov")});
+    return test::sgd_case(name, {.lr = get("lr", 0),
+                                 .momentum = get("momentum", 0),
+                                 .dampening = get("dampening", 0),
+                                 .weight_decay = get("weight_decay", 0),
+                                 .nesterov = flag("nesterov")});
   if (algo == "adagrad")
-    return test::adagrad_case(name, {.lr = get("lr", 1e-2), .lr_decay = get("lr_decay", 0),
+    return test::adagrad_case(name, {.lr = get("lr", 1e-2),
+                                     .lr_decay = get("lr_decay", 0),
                                      .weight_decay = get("weight_decay", 0),
                                      .initial_accumulator_value = get("initial_accumulator_value", 0),
                                      .eps = get("eps", 1e-10)});
   if (algo == "rmsprop")
-    return test::rmsprop_case(name, {.lr = get("lr", 1e-2), .alpha = get("alpha", 0.99), .eps = get("eps", 1e-8),
-                                     .weight_decay = get("weight_decay", 0), .momentum = get("momentum", 0),
+    return test::rmsprop_case(name, {.lr = get("lr", 1e-2),
+                                     .alpha = get("alpha", 0.99),
+                                     .eps = get("eps", 1e-8),
+                                     .weight_decay = get("weight_decay", 0),
+                                     .momentum = get("momentum", 0),
                                      .centered = flag("centered")});
   if (algo == "adam")
-    return test::adam_case(name, {.lr = get("lr", 1e-3), .beta1 = beta1, .beta2 = beta2, .eps = get("eps", 1e-8),
-                                  .weight_decay = get("weight_decay", 0), .amsgrad = flag("amsgrad")});
+    return test::adam_case(name, {.lr = get("lr", 1e-3),
+                                  .beta1 = beta1,
+                                  .beta2 = beta2,
+                                  .eps = get("eps", 1e-8),
+                                  .weight_decay = get("weight_decay", 0),
+                                  .amsgrad = flag("amsgrad")});
   if (algo == "adamw")
-    return test::adamw_case(name, {.lr = get("lr", 1e-3), .beta1 = beta1, .beta2 = beta2, .eps = get("eps", 1e-8),
-                                   .weight_decay = get("weight_decay", 1e-2), .amsgrad = flag("amsgrad")});
+    return test::adamw_case(name, {.lr = get("lr", 1e-3),
+                                   .beta1 = beta1,
+                                   .beta2 = beta2,
+                                   .eps = get("eps", 1e-8),
+                                   .weight_decay = get("weight_decay", 1e-2),
+                                   .amsgrad = flag("amsgrad")});
   throw ValueError("unknown algorithm " + algo);
 }
 
@@ -79,7 +95,7 @@ int state_list(const std::string& name) {
   if (name == "exp_avg_sq") return 1;
   if (name == "max_exp_avg_sq" || name == "grad_avg") return 2;
   if (name == "momentum_buffer") return -1;  // SGD: list 0; RMSprop: list 1 (resolved by the caller)
-  return 0;  // momentum_buffer of SGD, sum, square_avg, exp_avg
+  return 0;                                  // momentum_buffer of SGD, sum, square_avg, exp_avg
 }
 
 void expect_close(const std::vector<double>& got, const std::vector<double>& want, const std::string& what) {
@@ -115,7 +131,8 @@ TEST(OptimGolden, TrajectoriesMatchTorchOptim) {
         if (p.numel() == 65537) {  // every stride-th element and the last four
           std::vector<double> picked;
           for (int64_t i = 0; i < p.numel(); i += stride) picked.push_back(got[static_cast<std::size_t>(i)]);
-          for (int64_t i = p.numel() - 4; i < p.numel(); ++i) picked.push_back(got[static_cast<std::size_t>(i)]);
+          for (int64_t i = p.numel() - 4; i < p.numel(); ++i)
+            picked.push_back(got[static_cast<std::size_t>(i)]);
           got = picked;
         }
         expect_close(got, golden.record(key), key);
@@ -125,8 +142,10 @@ TEST(OptimGolden, TrajectoriesMatchTorchOptim) {
       int list = state_list(state);
       if (list < 0) list = config.at("algo") == "sgd" ? 0 : 1;
       for (std::size_t k = 0; k + 1 < shapes.size(); ++k) {
-        const std::string key = c.name + "/" + state + "/" + std::to_string(shapes[k][0]) + "/" + std::to_string(steps);
-        expect_close(lists.states[static_cast<std::size_t>(list)][k].to_vector<double>(), golden.record(key), key);
+        const std::string key =
+            c.name + "/" + state + "/" + std::to_string(shapes[k][0]) + "/" + std::to_string(steps);
+        expect_close(lists.states[static_cast<std::size_t>(list)][k].to_vector<double>(), golden.record(key),
+                     key);
       }
     }
     ++configs;

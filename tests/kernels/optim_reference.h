@@ -70,8 +70,14 @@ inline void ref_adam(RefElement& e, double g, const kernels::AdamParams& hp, int
 }
 
 inline kernels::AdamParams as_adam(const kernels::AdamWParams& hp) {
-  return {.lr = hp.lr, .beta1 = hp.beta1, .beta2 = hp.beta2, .eps = hp.eps, .weight_decay = hp.weight_decay,
-          .amsgrad = hp.amsgrad, .decoupled_weight_decay = true, .l1 = hp.l1};
+  return {.lr = hp.lr,
+          .beta1 = hp.beta1,
+          .beta2 = hp.beta2,
+          .eps = hp.eps,
+          .weight_decay = hp.weight_decay,
+          .amsgrad = hp.amsgrad,
+          .decoupled_weight_decay = true,
+          .l1 = hp.l1};
 }
 
 /// The inputs of the golden trajectories (see make_optim_golden.py): exact in float32.

@@ -45,8 +45,8 @@ void expect_matches_reference(const OptimCase& c, DType dtype, bool misaligned) 
         if (!c.uses[static_cast<std::size_t>(l)]) continue;
         std::vector<double> want_s;
         for (const RefElement& e : ref[k]) want_s.push_back(c.state_of(e, l));
-        const int64_t bad_s = test::first_mismatch(lists.states[static_cast<std::size_t>(l)][k].to_vector<double>(),
-                                                   want_s, rtol, atol);
+        const int64_t bad_s = test::first_mismatch(
+            lists.states[static_cast<std::size_t>(l)][k].to_vector<double>(), want_s, rtol, atol);
         ASSERT_EQ(bad_s, -1) << c.name << " state list " << l << " tensor " << k << " step " << t;
       }
     }
@@ -73,7 +73,8 @@ TEST(Optim, MisalignedViewsGiveTheSameResults) {
       c.step(shifted.params, shifted.grads, shifted.states, {.step = t});
     }
     for (std::size_t k = 0; k < kShapes.size(); ++k)
-      EXPECT_EQ(aligned.params[k].to_vector<float>(), shifted.params[k].to_vector<float>()) << c.name << " " << k;
+      EXPECT_EQ(aligned.params[k].to_vector<float>(), shifted.params[k].to_vector<float>())
+          << c.name << " " << k;
   }
 }
 
@@ -119,13 +120,13 @@ TEST(Optim, EmptyListsAreANoOp) {
   EXPECT_NO_THROW(adam_step({p}, {ones({0})}, {ones({0})}, {ones({0})}, {}, {}));
 }
 
-template <typename Fn>
-void expect_error_mentions(Fn fn, const std::vector<std::string>& parts) {
+template <typename Fn> void expect_error_mentions(Fn fn, const std::vector<std::string>& parts) {
   try {
     fn();
     ADD_FAILURE() << "no exception";
   } catch (const Error& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    for (const std::string& part : parts)
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
   }
 }
 
@@ -134,10 +135,16 @@ TEST(Optim, ListErrorsNameTheTensorAtFault) {
   const TensorList grads = {ones({2, 3}), ones({4})};
   const TensorList state = {zeros({2, 3}), zeros({4})};
   EXPECT_THROW(sgd_step(params, {ones({2, 3})}, {}, {.lr = 0.1}), ValueError);
-  expect_error_mentions([&] { sgd_step(params, {ones({2, 3})}, {}, {.lr = 0.1}); },
-                        {"sgd_step", "grads has 1 tensors", "params has 2"});
-  expect_error_mentions([&] { adam_step(params, grads, state, {zeros({2, 3}), zeros({5})}, {}, {}); },
-                        {"adam_step", "exp_avg_sqs[1]", "shape [5]", "params[1]", "shape [4]"});
+  expect_error_mentions(
+      [&] {
+        sgd_step(params, {ones({2, 3})}, {}, {.lr = 0.1});
+      },
+      {"sgd_step", "grads has 1 tensors", "params has 2"});
+  expect_error_mentions(
+      [&] {
+        adam_step(params, grads, state, {zeros({2, 3}), zeros({5})}, {}, {});
+      },
+      {"adam_step", "exp_avg_sqs[1]", "shape [5]", "params[1]", "shape [4]"});
   EXPECT_THROW(adam_step(params, grads, state, {zeros({2, 3}), zeros({5})}, {}, {}), ShapeError);
   const TensorList doubles = {ones({2, 3}, {.dtype = DType::Float64}), ones({4}, {.dtype = DType::Float64})};
   expect_error_mentions([&] { adagrad_step(params, doubles, state, {}); },
@@ -148,8 +155,11 @@ TEST(Optim, ListErrorsNameTheTensorAtFault) {
   const TensorList halves = {ones({2}, {.dtype = DType::Float16})};
   EXPECT_THROW(sgd_step(halves, halves, {}, {.lr = 0.1}), DTypeError);
   const Tensor wide = ones({3, 4});
-  expect_error_mentions([&] { sgd_step({wide.t()}, {ones({4, 3}).t().t()}, {}, {.lr = 0.1}); },
-                        {"params[0]", "not contiguous"});
+  expect_error_mentions(
+      [&] {
+        sgd_step({wide.t()}, {ones({4, 3}).t().t()}, {}, {.lr = 0.1});
+      },
+      {"params[0]", "not contiguous"});
   expect_error_mentions([&] { sgd_step(params, grads, {}, {.lr = 0.1, .momentum = 0.9}); },
                         {"momentum_buffers has 0 tensors"});
   expect_error_mentions([&] { rmsprop_step(params, grads, state, {}, {}, {.centered = true}); },
@@ -162,7 +172,8 @@ TEST(Optim, ListErrorsNameTheTensorAtFault) {
 TEST(Optim, HyperparameterAndScalarErrors) {
   const TensorList p = {ones({3})}, g = {ones({3})}, s = {zeros({3})};
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = -0.1}), ValueError);
-  EXPECT_THROW(sgd_step(p, g, s, {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}), ValueError);
+  EXPECT_THROW(sgd_step(p, g, s, {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
+               ValueError);
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1, .nesterov = true}), ValueError);
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1, .weight_decay = -1}), ValueError);
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1, .l1 = -1}), ValueError);
@@ -172,8 +183,10 @@ TEST(Optim, HyperparameterAndScalarErrors) {
   EXPECT_THROW(rmsprop_step(p, g, s, {}, {}, {.alpha = 1.5}), ValueError);
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.step = 0}), ValueError);
   EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.step_tensor = ones({2})}), ShapeError);
-  EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.step_tensor = ones({1}, {.dtype = DType::Int32})}), DTypeError);
-  EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.lr_tensor = ones({1}, {.dtype = DType::Int64})}), DTypeError);
+  EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.step_tensor = ones({1}, {.dtype = DType::Int32})}),
+               DTypeError);
+  EXPECT_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.lr_tensor = ones({1}, {.dtype = DType::Int64})}),
+               DTypeError);
   EXPECT_NO_THROW(sgd_step(p, g, {}, {.lr = 0.1}, {.step_tensor = ones({1}, {.dtype = DType::Float32})}));
 }
 

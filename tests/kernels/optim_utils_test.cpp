@@ -17,7 +17,8 @@ TensorList spread(const std::vector<int64_t>& sizes, DType dtype, double scale, 
   TensorList out;
   for (std::size_t k = 0; k < sizes.size(); ++k) {
     std::vector<double> v(static_cast<std::size_t>(sizes[k]));
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = scale * std::sin(0.37 * static_cast<double>(i) + 1.3 * static_cast<double>(k + salt));
+    for (std::size_t i = 0; i < v.size(); ++i)
+      v[i] = scale * std::sin(0.37 * static_cast<double>(i) + 1.3 * static_cast<double>(k + salt));
     out.push_back(from_vector(v, {sizes[k]}).to(dtype));
   }
   return out;
@@ -35,13 +36,15 @@ const std::vector<int64_t> kSizes = {1, 3, 1023, 65537, 0, 5};
 TEST(OptimUtils, EmaFollowsItsClosedForm) {
   for (DType dtype : {DType::Float32, DType::Float64, DType::BFloat16}) {
     const TensorList ema = spread(kSizes, dtype, 1.0), params = spread(kSizes, dtype, 2.0, 5);
-    const TensorList start = {ema[0].clone(), ema[1].clone(), ema[2].clone(), ema[3].clone(), ema[4].clone(), ema[5].clone()};
+    const TensorList start = {ema[0].clone(), ema[1].clone(), ema[2].clone(),
+                              ema[3].clone(), ema[4].clone(), ema[5].clone()};
     constexpr double kDecay = 0.9;
     for (int n = 0; n < 3; ++n) ema_update(ema, params, kDecay);
     const double tol = dtype == DType::Float64 ? 1e-14 : dtype == DType::Float32 ? 1e-6 : 3e-2;
     const double d3 = kDecay * kDecay * kDecay;
     for (std::size_t k = 0; k < kSizes.size(); ++k) {
-      const auto e = ema[k].to_vector<double>(), e0 = start[k].to_vector<double>(), p = params[k].to_vector<double>();
+      const auto e = ema[k].to_vector<double>(), e0 = start[k].to_vector<double>(),
+                 p = params[k].to_vector<double>();
       for (std::size_t i = 0; i < e.size(); ++i)
         ASSERT_NEAR(e[i], d3 * e0[i] + (1 - d3) * p[i], tol) << dtype << " tensor " << k << " element " << i;
     }
@@ -73,7 +76,8 @@ TEST(OptimUtils, ClipScalesByTheGlobalNorm) {
     const double tol = dtype == DType::Float16 ? 1e-3 : 1e-6;
     for (std::size_t k = 0; k < kSizes.size(); ++k) {
       const auto g = grads[k].to_vector<double>(), g0 = before[k].to_vector<double>();
-      for (std::size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], g0[i] * scale, tol) << dtype << " " << k << " " << i;
+      for (std::size_t i = 0; i < g.size(); ++i)
+        ASSERT_NEAR(g[i], g0[i] * scale, tol) << dtype << " " << k << " " << i;
     }
     EXPECT_NEAR(norm_of(grads), max_norm, 1e-3 * max_norm);
   }
@@ -84,7 +88,8 @@ TEST(OptimUtils, SmallNormLeavesGradsUntouched) {
   const TensorList before = spread(kSizes, DType::Float32, 0.01);
   const double norm = norm_of(before);
   EXPECT_NEAR(clip_grad_norm(grads, norm * 1.01).item(), norm, 1e-12 * norm);
-  for (std::size_t k = 0; k < kSizes.size(); ++k) EXPECT_EQ(grads[k].to_vector<float>(), before[k].to_vector<float>());
+  for (std::size_t k = 0; k < kSizes.size(); ++k)
+    EXPECT_EQ(grads[k].to_vector<float>(), before[k].to_vector<float>());
 }
 
 TEST(OptimUtils, ClipEdgeCases) {

@@ -30,11 +30,12 @@ void expect_lists_close(const TensorList& gpu, const TensorList& cpu, double tol
 }
 
 // Runs a case on both backends from the same start and compares after `steps` steps.
-void expect_gpu_matches_cpu(const OptimCase& c, const std::vector<Shape>& shapes, DType dtype, bool misaligned,
-                            int64_t steps = 4) {
+void expect_gpu_matches_cpu(const OptimCase& c, const std::vector<Shape>& shapes, DType dtype,
+                            bool misaligned, int64_t steps = 4) {
   const double tol = dtype == DType::Float64 ? 1e-12 : 1e-5;
   const OptimLists cpu = test::make_optim_lists(c.uses, shapes, {.dtype = dtype});
-  const OptimLists gpu = test::make_optim_lists(c.uses, shapes, {.dtype = dtype, .device = Device::cuda()}, misaligned);
+  const OptimLists gpu =
+      test::make_optim_lists(c.uses, shapes, {.dtype = dtype, .device = Device::cuda()}, misaligned);
   for (int64_t t = 1; t <= steps; ++t) {
     test::fill_golden_grads(cpu.grads, t);
     test::fill_golden_grads(gpu.grads, t);
@@ -43,7 +44,8 @@ void expect_gpu_matches_cpu(const OptimCase& c, const std::vector<Shape>& shapes
   }
   expect_lists_close(gpu.params, cpu.params, tol, c.name + " params");
   for (std::size_t l = 0; l < 3; ++l)
-    if (c.uses[l]) expect_lists_close(gpu.states[l], cpu.states[l], tol, c.name + " state " + std::to_string(l));
+    if (c.uses[l])
+      expect_lists_close(gpu.states[l], cpu.states[l], tol, c.name + " state " + std::to_string(l));
 }
 
 TEST_F(OptimGpu, EveryAlgorithmMatchesTheCpu) {
@@ -63,7 +65,8 @@ TEST_F(OptimGpu, ListsLongerThanOneLaunch) {
   for (int k = 0; k < 2500; ++k) shapes.push_back({1 + (k * 37) % 300});
   ASSERT_GT(static_cast<int>(shapes.size()), max_tensors_per_launch(kMaxLists));
   for (const OptimCase& c : test::all_optim_cases())
-    if (c.name == "adam_amsgrad_l1" || c.name == "sgd_momentum") expect_gpu_matches_cpu(c, shapes, DType::Float32, false, 2);
+    if (c.name == "adam_amsgrad_l1" || c.name == "sgd_momentum")
+      expect_gpu_matches_cpu(c, shapes, DType::Float32, false, 2);
 }
 
 TEST_F(OptimGpu, TensorOverMoreChunksThanALaunchHolds) {
@@ -76,7 +79,8 @@ TEST_F(OptimGpu, TensorOverMoreChunksThanALaunchHolds) {
   // The head, the seam between the two launches (chunk 2048) and the tail.
   for (const int64_t start : {int64_t{0}, kMaxChunk * (kMaxWorkItems - 1), n - 2 * kMaxChunk}) {
     const Tensor got = gpu_p[0].narrow(0, start, 2 * kMaxChunk).to(Device::cpu());
-    EXPECT_EQ(got.to_vector<float>(), cpu_p[0].narrow(0, start, 2 * kMaxChunk).contiguous().to_vector<float>())
+    EXPECT_EQ(got.to_vector<float>(),
+              cpu_p[0].narrow(0, start, 2 * kMaxChunk).contiguous().to_vector<float>())
         << "from element " << start;
   }
 }
@@ -97,7 +101,8 @@ TEST_F(OptimGpu, StepAndLrFromDeviceTensors) {
       c.step(b.params, b.grads, b.states, {.step = t, .lr_tensor = host_lr});
     }
     for (std::size_t k = 0; k < kShapes.size(); ++k)
-      EXPECT_EQ(a.params[k].to(Device::cpu()).to_vector<float>(), b.params[k].to(Device::cpu()).to_vector<float>())
+      EXPECT_EQ(a.params[k].to(Device::cpu()).to_vector<float>(),
+                b.params[k].to(Device::cpu()).to_vector<float>())
           << c.name;
   }
 }
@@ -118,7 +123,9 @@ TensorList to_cuda(const TensorList& list) {
 TensorList lists_of(const std::vector<Shape>& shapes, DType dtype, int64_t salt) {
   TensorList out;
   for (std::size_t k = 0; k < shapes.size(); ++k)
-    out.push_back(from_vector(test::golden_grad(shape_numel(shapes[k]), salt, static_cast<int64_t>(k)), shapes[k]).to(dtype));
+    out.push_back(
+        from_vector(test::golden_grad(shape_numel(shapes[k]), salt, static_cast<int64_t>(k)), shapes[k])
+            .to(dtype));
   return out;
 }
 

@@ -54,7 +54,8 @@ void expect_trajectory(F functor, double lr, Ref ref, StateOf state_of, double i
     ASSERT_EQ(r[1], T(g)) << "the grad slot is input only";
     for (int slot = 2; slot < F::kDepth; ++slot) {
       const double want = state_of(e, slot);
-      ASSERT_NEAR(r[slot], want, tol * std::max(1.0, std::fabs(want))) << "state slot " << slot << " step " << t;
+      ASSERT_NEAR(r[slot], want, tol * std::max(1.0, std::fabs(want)))
+          << "state slot " << slot << " step " << t;
     }
   }
 }
@@ -73,8 +74,10 @@ TYPED_TEST(OptimMath, Sgd) {
   for (const SgdParams& hp : cases) {
     SCOPED_TRACE(::testing::Message() << "momentum " << hp.momentum << " nesterov " << hp.nesterov);
     const auto ref = [&](RefElement& e, double g, int64_t t, double lr) { test::ref_sgd(e, g, hp, t, lr); };
-    if (hp.momentum == 0.0) expect_trajectory<T>(SgdFunctor<false>{hp, {}}, hp.lr, ref, sgd_state);
-    else expect_trajectory<T>(SgdFunctor<true>{hp, {}}, hp.lr, ref, sgd_state, kNaN);
+    if (hp.momentum == 0.0)
+      expect_trajectory<T>(SgdFunctor<false>{hp, {}}, hp.lr, ref, sgd_state);
+    else
+      expect_trajectory<T>(SgdFunctor<true>{hp, {}}, hp.lr, ref, sgd_state, kNaN);
   }
 }
 
@@ -84,13 +87,14 @@ TYPED_TEST(OptimMath, Adagrad) {
       {.lr = 0.1},
       {.lr = 0.1, .lr_decay = 0.05, .weight_decay = 0.01, .initial_accumulator_value = 0.5, .l1 = 0.01}};
   for (const AdagradParams& hp : cases) {
-    const auto ref = [&](RefElement& e, double g, int64_t t, double lr) { test::ref_adagrad(e, g, hp, t, lr); };
+    const auto ref = [&](RefElement& e, double g, int64_t t, double lr) {
+      test::ref_adagrad(e, g, hp, t, lr);
+    };
     expect_trajectory<T>(AdagradFunctor{hp, {}}, hp.lr, ref, adagrad_state, kNaN);
   }
 }
 
-template <typename T, bool kMomentum, bool kCentered>
-void expect_rmsprop(const RmspropParams& hp) {
+template <typename T, bool kMomentum, bool kCentered> void expect_rmsprop(const RmspropParams& hp) {
   SCOPED_TRACE(::testing::Message() << "momentum " << kMomentum << " centered " << kCentered);
   const auto ref = [&](RefElement& e, double g, int64_t t, double lr) { test::ref_rmsprop(e, g, hp, t, lr); };
   // Slots: square_avg, [momentum buffer], [grad_avg].
@@ -120,11 +124,13 @@ TYPED_TEST(OptimMath, AdamAndAdamW) {
       test::as_adam(AdamWParams{.lr = 0.01}),
       test::as_adam(AdamWParams{.lr = 0.01, .weight_decay = 0.1, .amsgrad = true, .l1 = 0.02})};
   for (const AdamParams& hp : cases) {
-    SCOPED_TRACE(::testing::Message() << "amsgrad " << hp.amsgrad << " decoupled " << hp.decoupled_weight_decay
-                                      << " wd " << hp.weight_decay);
+    SCOPED_TRACE(::testing::Message() << "amsgrad " << hp.amsgrad << " decoupled "
+                                      << hp.decoupled_weight_decay << " wd " << hp.weight_decay);
     const auto ref = [&](RefElement& e, double g, int64_t t, double lr) { test::ref_adam(e, g, hp, t, lr); };
-    if (hp.amsgrad) expect_trajectory<T>(AdamFunctor<true>{hp, {}}, hp.lr, ref, adam_state, kNaN);
-    else expect_trajectory<T>(AdamFunctor<false>{hp, {}}, hp.lr, ref, adam_state, kNaN);
+    if (hp.amsgrad)
+      expect_trajectory<T>(AdamFunctor<true>{hp, {}}, hp.lr, ref, adam_state, kNaN);
+    else
+      expect_trajectory<T>(AdamFunctor<false>{hp, {}}, hp.lr, ref, adam_state, kNaN);
   }
 }
 
@@ -152,8 +158,9 @@ TEST(OptimMath, ScalarsAreReadFromMemoryWhenGiven) {
   EXPECT_EQ((ScalarRef{.value = 3.0, .ptr = &lr64, .kind = ScalarKind::Float64}.get()), 0.125);
   EXPECT_EQ((ScalarRef{.value = 3.0, .ptr = &step, .kind = ScalarKind::Int64}.get()), 7.0);
   const AdamParams hp{.lr = 99.0};  // the lr in memory wins over both host values
-  AdamFunctor<false> from_memory{hp, {.lr = {.value = 99.0, .ptr = &lr32, .kind = ScalarKind::Float32},
-                                      .step = {.value = 1.0, .ptr = &step, .kind = ScalarKind::Int64}}};
+  AdamFunctor<false> from_memory{hp,
+                                 {.lr = {.value = 99.0, .ptr = &lr32, .kind = ScalarKind::Float32},
+                                  .step = {.value = 1.0, .ptr = &step, .kind = ScalarKind::Int64}}};
   AdamFunctor<false> from_host{hp, {.lr = {0.25}, .step = {7.0}}};
   double a[4] = {1.0, 0.5, 0.1, 0.2}, b[4] = {1.0, 0.5, 0.1, 0.2};
   from_memory.bind<double>()(a);
