@@ -32,7 +32,7 @@ struct LoaderOptions {
   Device device = Device::cpu();
   /// Optional work on each host batch in the background thread, before any device copy (e.g.
   /// CPU augmentation). Its exceptions reach the consumer at that batch's next().
-  std::function<Batch(Batch, const BatchInfo&)> transform;
+  std::function<Batch(Batch, const BatchInfo&)> transform = nullptr;
 };
 
 /// Sample order of an epoch: 0..n-1 shuffled by Fisher-Yates with Philox words from (seed, epoch).
