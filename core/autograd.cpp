@@ -89,6 +89,8 @@ void record(const char* name, const Tensor& output, const std::vector<Tensor>& i
 
 NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
+EnableGradGuard::EnableGradGuard() : previous_(grad_enabled) { grad_enabled = true; }
+EnableGradGuard::~EnableGradGuard() { grad_enabled = previous_; }
 
 void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   MINIDL_CHECK(root.requires_grad(), ValueError,

@@ -69,6 +69,19 @@ class NoGradGuard {
   bool previous_;
 };
 
+/// Turns gradient recording back on for a scope inside a NoGradGuard (e.g. a closure
+/// that an optimizer calls from its no-grad step).
+class EnableGradGuard {
+ public:
+  EnableGradGuard();
+  ~EnableGradGuard();
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 /// Runs backward from `root` with upstream gradient `grad` (ones for a scalar when undefined).
 void backward(const Tensor& root, const Tensor& grad = {}, bool retain_graph = false);
 
