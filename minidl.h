@@ -2,11 +2,16 @@
 // header, so programs that use minidl compile without the CUDA toolkit.
 #pragma once
 
+#include "core/autograd.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/generator.h"
+#include "core/io/safetensors.h"
 #include "core/memory/memory_stats.h"
+#include "core/ops.h"
 #include "core/random.h"
 #include "core/stream.h"
 #include "core/tensor.h"
+#include "layers/nn.h"
+#include "optim/optim.h"
