@@ -23,8 +23,8 @@ struct Registry {
   std::map<std::string, ModelFactory> factories;
   Registry() {
     factories["small_cnn"] = [](const ModelOptions& o) -> std::shared_ptr<nn::Module> {
-      return std::make_shared<SmallCNN>(
-          SmallCNNOptions{.num_classes = o.num_classes, .dropout = o.dropout.value_or(0.25), .width = o.width});
+      return std::make_shared<SmallCNN>(SmallCNNOptions{
+          .num_classes = o.num_classes, .dropout = o.dropout.value_or(0.25), .width = o.width});
     };
     factories["resnet9"] = [](const ModelOptions& o) -> std::shared_ptr<nn::Module> {
       check_no_dropout("resnet9", o);
@@ -35,8 +35,8 @@ struct Registry {
       return std::make_shared<ResNet18>(ResNet18Options{.num_classes = o.num_classes, .width = o.width});
     };
     factories["mlp"] = [](const ModelOptions& o) -> std::shared_ptr<nn::Module> {
-      MINIDL_CHECK(o.width > 0.0 && o.num_classes > 0, ValueError, "mlp: width and num_classes must be positive, got ",
-                   o.width, " and ", o.num_classes);
+      MINIDL_CHECK(o.width > 0.0 && o.num_classes > 0, ValueError,
+                   "mlp: width and num_classes must be positive, got ", o.width, " and ", o.num_classes);
       return std::make_shared<MLP>(MLPOptions{
           .sizes = {3 * 32 * 32, scaled_channels(512, o.width), scaled_channels(256, o.width), o.num_classes},
           .dropout = o.dropout.value_or(0.0)});
@@ -82,7 +82,8 @@ void register_model(const std::string& name, ModelFactory factory) {
   r.factories[name] = std::move(factory);
 }
 
-nn::StateDict rename_keys(const nn::StateDict& state, const std::map<std::string, std::string>& rename_prefixes) {
+nn::StateDict rename_keys(const nn::StateDict& state,
+                          const std::map<std::string, std::string>& rename_prefixes) {
   nn::StateDict out;
   for (const auto& [key, tensor] : state) {
     const std::pair<const std::string, std::string>* best = nullptr;

@@ -52,6 +52,7 @@ Pretrained load_pretrained(const std::string& name, const std::string& path, con
                            const LoadOptions& load = {});
 
 /// The renaming load_pretrained applies; ValueError if two keys end up with the same name.
-nn::StateDict rename_keys(const nn::StateDict& state, const std::map<std::string, std::string>& rename_prefixes);
+nn::StateDict rename_keys(const nn::StateDict& state,
+                          const std::map<std::string, std::string>& rename_prefixes);
 
 }  // namespace minidl::models

@@ -11,8 +11,8 @@ namespace minidl::models {
 namespace {
 
 std::shared_ptr<nn::Conv2d> conv3x3(int64_t in, int64_t out, int64_t stride) {
-  return std::make_shared<nn::Conv2d>(in, out,
-                                      nn::Conv2dOptions{.kernel_size = 3, .stride = stride, .padding = 1, .bias = false});
+  return std::make_shared<nn::Conv2d>(
+      in, out, nn::Conv2dOptions{.kernel_size = 3, .stride = stride, .padding = 1, .bias = false});
 }
 
 }  // namespace
@@ -39,8 +39,8 @@ Tensor BasicBlock::forward(const Tensor& input) {
   Tensor branch = bn2->forward(conv2->forward(relu(bn1->forward(conv1->forward(input)))));
   if (is_training() && drop_prob_ > 0.0) {
     const double keep = 1.0 - drop_prob_;
-    Tensor mask = bernoulli({input.size(0), 1, 1, 1}, keep, {.dtype = branch.dtype(), .device = branch.device()},
-                            generator_);
+    Tensor mask = bernoulli({input.size(0), 1, 1, 1}, keep,
+                            {.dtype = branch.dtype(), .device = branch.device()}, generator_);
     branch = keep > 0.0 ? branch * (mask / keep) : branch * mask;  // torchvision: no rescale at keep 0
   }
   return relu(branch + (downsample ? downsample->forward(input) : input));
@@ -69,8 +69,8 @@ ResNet18::ResNet18(ResNet18Options options) : Module("ResNet18"), options_(optio
 }
 
 Tensor ResNet18::forward(const Tensor& input) {
-  MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3, ShapeError, "ResNet18: expected input [N, 3, H, W], got ",
-               shape_str(input.shape()));
+  MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3, ShapeError,
+               "ResNet18: expected input [N, 3, H, W], got ", shape_str(input.shape()));
   Tensor x = relu(bn1->forward(conv1->forward(input)));
   x = layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
   return fc->forward(global_avg_pool2d(x).flatten(1));

@@ -30,6 +30,7 @@ class BasicBlock : public nn::Module {
   Tensor forward(const Tensor& input) override;
   /// Draw stochastic-depth decisions from this generator instead of the device's default.
   void set_generator(Generator* generator) { generator_ = generator; }
+  double drop_prob() const { return drop_prob_; }
 
   std::shared_ptr<nn::Conv2d> conv1, conv2;
   std::shared_ptr<nn::BatchNorm2d> bn1, bn2;

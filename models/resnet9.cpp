@@ -8,7 +8,8 @@
 
 namespace minidl::models {
 
-ResNet9Layer::ResNet9Layer(int64_t in_channels, int64_t out_channels, bool residual) : Module("ResNet9Layer") {
+ResNet9Layer::ResNet9Layer(int64_t in_channels, int64_t out_channels, bool residual)
+    : Module("ResNet9Layer") {
   conv = register_module("conv", conv_bn_relu(in_channels, out_channels));
   conv->push_back(std::make_shared<nn::MaxPool2d>(2));
   if (residual) {

@@ -12,7 +12,7 @@ namespace minidl::models {
 
 struct ResNet9Options {
   int64_t num_classes = 10;
-  double width = 1.0;  // channel multiplier: 64w, 128w, 256w, 512w
+  double width = 1.0;    // channel multiplier: 64w, 128w, 256w, 512w
   double scale = 0.125;  // logit multiplier (Page's Mul(0.125))
 };
 

@@ -12,8 +12,8 @@ SmallCNN::SmallCNN(SmallCNNOptions options) : Module("SmallCNN"), options_(optio
   int64_t in = 3;
   for (int64_t base : {32, 64, 128}) {
     const int64_t out = scaled_channels(base, options.width);
-    features->push_back(
-        std::make_shared<nn::Conv2d>(in, out, nn::Conv2dOptions{.kernel_size = 3, .padding = 1, .bias = false}));
+    features->push_back(std::make_shared<nn::Conv2d>(
+        in, out, nn::Conv2dOptions{.kernel_size = 3, .padding = 1, .bias = false}));
     features->push_back(std::make_shared<nn::BatchNorm2d>(out));
     features->push_back(std::make_shared<nn::ReLU>());
     features->push_back(std::make_shared<nn::MaxPool2d>(2));
@@ -26,8 +26,8 @@ SmallCNN::SmallCNN(SmallCNNOptions options) : Module("SmallCNN"), options_(optio
 }
 
 Tensor SmallCNN::forward(const Tensor& input) {
-  MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3 && input.size(2) == 32 && input.size(3) == 32, ShapeError,
-               "SmallCNN: expected input [N, 3, 32, 32], got ", shape_str(input.shape()));
+  MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3 && input.size(2) == 32 && input.size(3) == 32,
+               ShapeError, "SmallCNN: expected input [N, 3, 32, 32], got ", shape_str(input.shape()));
   return classifier->forward(features->forward(input).flatten(1));
 }
 

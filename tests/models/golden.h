@@ -15,7 +15,8 @@
 namespace minidl::models::test {
 
 /// The fixture cases of make_model_fixtures.py (files <case>_weights/_io.safetensors).
-inline const std::vector<std::string> kGoldenCases = {"small_cnn", "resnet9_w025", "resnet18_w0125", "mlp_w025"};
+inline const std::vector<std::string> kGoldenCases = {"small_cnn", "resnet9_w025", "resnet18_w0125",
+                                                      "mlp_w025"};
 
 inline std::string golden_path(const std::string& file) {
   const char* root = std::getenv("MINIDL_SOURCE_DIR");  // set by ctest
@@ -33,8 +34,11 @@ struct GoldenCase {
 
 inline GoldenCase golden_case(const std::string& name) {
   const io::Safetensors io = io::load_safetensors(golden_path(name + "_io.safetensors"));
-  GoldenCase c{.model = io.metadata.at("model"), .options = {}, .weights = golden_path(name + "_weights.safetensors"),
-               .input = io.tensors.at("input"), .logits = io.tensors.at("logits")};
+  GoldenCase c{.model = io.metadata.at("model"),
+               .options = {},
+               .weights = golden_path(name + "_weights.safetensors"),
+               .input = io.tensors.at("input"),
+               .logits = io.tensors.at("logits")};
   c.options.num_classes = std::stoll(io.metadata.at("num_classes"));
   c.options.width = std::stod(io.metadata.at("width"));
   if (io.metadata.at("dropout") != "default") c.options.dropout = std::stod(io.metadata.at("dropout"));

@@ -12,6 +12,9 @@
 
 #include "core/autograd.h"
 #include "core/io/safetensors.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/reduction.h"
+#include "core/random.h"
 #include "models/resnet9.h"
 #include "support/gpu_test.h"
 #include "tests/models/golden.h"
@@ -22,7 +25,8 @@ namespace {
 using test::golden_case;
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("minidl_models_" + name + "_" + std::to_string(::getpid())))
+  return (std::filesystem::temp_directory_path() /
+          ("minidl_models_" + name + "_" + std::to_string(::getpid())))
       .string();
 }
 
@@ -106,7 +110,8 @@ TEST(Registry, LoadsNumBatchesTrackedAsInt64) {
 TEST(Registry, LoadPretrainedRenamesPrefixes) {
   const auto golden = golden_case("resnet9_w025");
   io::TensorMap wrapped;
-  for (const auto& [key, tensor] : io::load_safetensors(golden.weights).tensors) wrapped["module." + key] = tensor;
+  for (const auto& [key, tensor] : io::load_safetensors(golden.weights).tensors)
+    wrapped["module." + key] = tensor;
   const std::string path = temp_path("module.safetensors");
   io::save_safetensors(path, wrapped);
 
@@ -171,6 +176,32 @@ TEST_F(RegistryGpu, LogitsMatchPyTorchOnCuda) {
     const double error = test::max_abs_diff(logits, golden.logits);
     EXPECT_LT(error, 3e-3) << name;
     std::cout << name << " (CUDA): max |logit - PyTorch| = " << error << "\n";
+  }
+}
+
+// A training-mode forward (batch statistics) and backward on CUDA against the CPU, same weights.
+TEST_F(RegistryGpu, TrainingForwardAndBackwardMatchTheCpu) {
+  for (const auto& name : names()) {
+    if (name.starts_with("test_")) continue;
+    const ModelOptions options{.num_classes = 10, .width = 0.125, .dropout = 0.0};
+    const auto cpu = create(name, options), gpu = create(name, options);
+    gpu->load_state_dict(cpu->state_dict());
+    gpu->to(Device::cuda());
+    const Tensor x = randn({4, 3, 32, 32});
+    const Tensor cpu_out = cpu->forward(x), gpu_out = gpu->forward(x.to(Device::cuda()));
+    EXPECT_LT(test::max_abs_diff(gpu_out.to(Device::cpu()), cpu_out), 3e-3) << name;
+    sum(cpu_out * cpu_out).backward();
+    sum(gpu_out * gpu_out).backward();
+    const auto gpu_params = gpu->named_parameters();
+    const auto cpu_params = cpu->named_parameters();
+    ASSERT_EQ(gpu_params.size(), cpu_params.size());
+    for (std::size_t i = 0; i < cpu_params.size(); ++i) {
+      const auto& [key, p] = cpu_params[i];
+      const Tensor g = gpu_params[i].second.grad();
+      ASSERT_TRUE(g.defined()) << name << " " << key;
+      const double scale = std::max(1.0, max(abs(p.grad())).item());
+      EXPECT_LT(test::max_abs_diff(g.to(Device::cpu()), p.grad()) / scale, 1e-2) << name << " " << key;
+    }
   }
 }
 
