@@ -72,7 +72,8 @@ void BM_Copy(benchmark::State& state, bool cuda) {
     run_timed(state, device, 8 * n, [&] {
       if (device.is_cuda())
         kernels::cuda::memcpy_async(dst.data_ptr(), src.data_ptr(), src.nbytes(),
-                                    kernels::cuda::CopyKind::DeviceToDevice, Stream::current(device).handle());
+                                    kernels::cuda::CopyKind::DeviceToDevice,
+                                    Stream::current(device).handle());
       else
         kernels::copy(src, dst);
     });
@@ -105,7 +106,7 @@ void BM_Sum(benchmark::State& state, bool cuda) {
 
 constexpr int64_t k1M = int64_t{1} << 20, k16M = int64_t{1} << 24;
 
-#define MINIDL_DEVICE_BENCH(fn)                                                                      \
+#define MINIDL_DEVICE_BENCH(fn)                                                                           \
   BENCHMARK_CAPTURE(fn, cpu, false)->Arg(k1M)->Arg(k16M)->UseManualTime()->Unit(benchmark::kMicrosecond); \
   BENCHMARK_CAPTURE(fn, cuda, true)->Arg(k1M)->Arg(k16M)->UseManualTime()->Unit(benchmark::kMicrosecond)
 

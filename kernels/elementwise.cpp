@@ -14,8 +14,7 @@
 namespace minidl::kernels {
 namespace {
 
-template <typename Args>
-OpDTypes dtypes_of(Args args) {
+template <typename Args> OpDTypes dtypes_of(Args args) {
   return visit_op(args, [](auto f) { return decltype(f)::kDTypes; });
 }
 
@@ -43,8 +42,7 @@ void check_fits(const Shape& result, const Tensor& out, const char* op) {
 }
 
 // Runs `launch(target)` where target has the result dtype, then casts into out if needed.
-template <typename Launch>
-void into(const Tensor& out, DType result, const char* op, Launch&& launch) {
+template <typename Launch> void into(const Tensor& out, DType result, const char* op, Launch&& launch) {
   if (out.numel() == 0) return;
   if (out.dtype() == result) return launch(out);
   MINIDL_CHECK(is_floating(out.dtype()) || !is_floating(result), DTypeError, op, ": result type ", result,
@@ -56,26 +54,33 @@ void into(const Tensor& out, DType result, const char* op, Launch&& launch) {
 
 void run(UnaryArgs op, const Tensor& x, const Tensor& out) {
   const MapLayout layout = make_map_layout(out, {x});
-  if (out.device().is_cpu()) cpu::unary(op, layout, x, out);
-  else MINIDL_CUDA_DISPATCH(cuda::unary(op, layout, x, out));
+  if (out.device().is_cpu())
+    cpu::unary(op, layout, x, out);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::unary(op, layout, x, out));
 }
 
 void run(BinaryArgs op, const Tensor& a, const Tensor& b, const Tensor& out) {
   const MapLayout layout = make_map_layout(out, {a, b});
-  if (out.device().is_cpu()) cpu::binary(op, layout, a, b, out);
-  else MINIDL_CUDA_DISPATCH(cuda::binary(op, layout, a, b, out));
+  if (out.device().is_cpu())
+    cpu::binary(op, layout, a, b, out);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::binary(op, layout, a, b, out));
 }
 
 void run(TernaryArgs op, const Tensor& a, const Tensor& b, const Tensor& c, const Tensor& out) {
   const MapLayout layout = make_map_layout(out, {a, b, c});
-  if (out.device().is_cpu()) cpu::ternary(op, layout, a, b, c, out);
-  else MINIDL_CUDA_DISPATCH(cuda::ternary(op, layout, a, b, c, out));
+  if (out.device().is_cpu())
+    cpu::ternary(op, layout, a, b, c, out);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::ternary(op, layout, a, b, c, out));
 }
 
 DType ternary_dtype(TernaryArgs op, const Tensor& a, const Tensor& b, const Tensor& c) {
   // Where's condition only selects: it does not take part in promotion.
-  const DType promoted = op.op == TernaryOp::Where ? promote_types(b.dtype(), c.dtype())
-                                                   : promote_types(a.dtype(), promote_types(b.dtype(), c.dtype()));
+  const DType promoted = op.op == TernaryOp::Where
+                             ? promote_types(b.dtype(), c.dtype())
+                             : promote_types(a.dtype(), promote_types(b.dtype(), c.dtype()));
   return resolve(dtypes_of(op), promoted, op_name(op.op));
 }
 
@@ -177,8 +182,10 @@ Tensor unary_backward(UnaryArgs op, const Tensor& x, const Tensor& y, const Tens
   check_fits(broadcast_shape(broadcast_shape(xs.shape(), ys.shape(), name), grad.shape(), name), out, name);
   if (out.numel() == 0) return out;
   const MapLayout layout = make_map_layout(out, {xs, ys, grad});
-  if (out.device().is_cpu()) cpu::unary_backward(op, layout, xs, ys, grad, out);
-  else MINIDL_CUDA_DISPATCH(cuda::unary_backward(op, layout, xs, ys, grad, out));
+  if (out.device().is_cpu())
+    cpu::unary_backward(op, layout, xs, ys, grad, out);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::unary_backward(op, layout, xs, ys, grad, out));
   return out;
 }
 
@@ -194,13 +201,15 @@ Tensor binary_backward(BinaryArgs op, const Tensor& a, const Tensor& b, const Te
   check_fits(broadcast_shape(broadcast_shape(as.shape(), bs.shape(), name), grad.shape(), name), out, name);
   if (out.numel() == 0) return out;
   const MapLayout layout = make_map_layout(out, {as, bs, grad});
-  if (out.device().is_cpu()) cpu::binary_backward(op, layout, as, bs, grad, out, input);
-  else MINIDL_CUDA_DISPATCH(cuda::binary_backward(op, layout, as, bs, grad, out, input));
+  if (out.device().is_cpu())
+    cpu::binary_backward(op, layout, as, bs, grad, out, input);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::binary_backward(op, layout, as, bs, grad, out, input));
   return out;
 }
 
 const char* op_name(UnaryOp op) {
-  constexpr const char* kNames[] = {"neg",   "exp",  "log",    "sqrt",       "abs",     "sign", "pow", "clamp",
+  constexpr const char* kNames[] = {"neg",    "exp",  "log",  "sqrt",       "abs",     "sign", "pow", "clamp",
                                     "affine", "rdiv", "relu", "leaky_relu", "sigmoid", "tanh", "gelu"};
   return kNames[static_cast<int>(op)];
 }

@@ -11,7 +11,21 @@
 namespace minidl::kernels {
 
 enum class UnaryOp : uint8_t {
-  Neg, Exp, Log, Sqrt, Abs, Sign, Pow, Clamp, Affine, RDiv, Relu, LeakyRelu, Sigmoid, Tanh, Gelu
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Sign,
+  Pow,
+  Clamp,
+  Affine,
+  RDiv,
+  Relu,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  Gelu
 };
 /// A unary op and its scalars: Pow (a = exponent), Clamp (a = low, b = high),
 /// Affine (a*x + b), RDiv (a / x), LeakyRelu (a = negative slope).

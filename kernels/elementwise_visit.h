@@ -10,8 +10,7 @@
 
 namespace minidl::kernels {
 
-template <typename V>
-decltype(auto) visit_op(UnaryArgs args, V&& v) {
+template <typename V> decltype(auto) visit_op(UnaryArgs args, V&& v) {
   switch (args.op) {
     case UnaryOp::Neg: return v(Neg{});
     case UnaryOp::Exp: return v(Exp{});
@@ -32,8 +31,7 @@ decltype(auto) visit_op(UnaryArgs args, V&& v) {
   throw ValueError("unknown unary op");
 }
 
-template <typename V>
-decltype(auto) visit_op(BinaryArgs args, V&& v) {
+template <typename V> decltype(auto) visit_op(BinaryArgs args, V&& v) {
   switch (args.op) {
     case BinaryOp::Add: return v(Add{args.scalar});
     case BinaryOp::Mul: return v(Mul{});
@@ -48,8 +46,7 @@ decltype(auto) visit_op(BinaryArgs args, V&& v) {
   throw ValueError("unknown binary op");
 }
 
-template <typename V>
-decltype(auto) visit_op(TernaryArgs args, V&& v) {
+template <typename V> decltype(auto) visit_op(TernaryArgs args, V&& v) {
   switch (args.op) {
     case TernaryOp::Where: return v(Where{});
     case TernaryOp::Addcmul: return v(Addcmul{args.scalar});
@@ -60,15 +57,14 @@ decltype(auto) visit_op(TernaryArgs args, V&& v) {
 
 /// Binary ops whose gradients need a kernel: those with bwd_a/bwd_b that are not linear
 /// (a linear op's gradients are grad times a constant, done with Affine).
-template <typename F>
-inline constexpr bool kNeedsBackwardKernel = requires(F f, float x) { f.bwd_a(x, x, x); } && !requires {
-  F::kLinear;
-};
+template <typename F> inline constexpr bool kNeedsBackwardKernel = requires(F f, float x) {
+  f.bwd_a(x, x, x);
+}
+&&!requires { F::kLinear; };
 
 /// Calls f(TypeTag<T>{}) for the storage type T of dtype, among those op F takes;
 /// throws DTypeError for others (the dispatcher promotes before it gets here).
-template <typename F, typename Fn>
-void dispatch_op_dtype(DType dtype, const char* name, Fn&& f) {
+template <typename F, typename Fn> void dispatch_op_dtype(DType dtype, const char* name, Fn&& f) {
   if (is_floating(dtype)) return dispatch_floating(dtype, name, f);
   if constexpr (F::kDTypes != OpDTypes::Floating) {
     switch (dtype) {

@@ -36,7 +36,8 @@ MapLayout make_map_layout(const Tensor& out, const std::vector<Tensor>& inputs) 
     for (int k = 0; k < operands; ++k) merged[k].push_back(strides[k][d]);
   }
   MINIDL_CHECK(sizes.size() <= static_cast<std::size_t>(kMaxDims), ShapeError,
-               "element-wise ops take at most ", kMaxDims, " non-mergeable dims, got shape ", shape_str(shape));
+               "element-wise ops take at most ", kMaxDims, " non-mergeable dims, got shape ",
+               shape_str(shape));
 
   MapLayout layout;
   layout.operands = operands;

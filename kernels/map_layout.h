@@ -28,8 +28,7 @@ struct MapLayout {
   int64_t strides[kMaxOperands][kMaxDims] = {};  // [0] is the output, in elements
 
   /// Offsets (in elements) of element `linear` in the first N operands; one div/mod per dim.
-  template <int N>
-  MINIDL_HD_INLINE void offsets(int64_t linear, int64_t (&out)[N]) const {
+  template <int N> MINIDL_HD_INLINE void offsets(int64_t linear, int64_t (&out)[N]) const {
     for (int k = 0; k < N; ++k) out[k] = 0;
     for (int d = ndim - 1; d >= 0; --d) {
       const int64_t index = linear % sizes[d];

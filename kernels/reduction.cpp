@@ -66,8 +66,8 @@ void check_floating(const Tensor& x, const char* op) {
 }  // namespace
 
 ReduceLayout make_reduce_layout(const Tensor& x, const std::vector<bool>& reduced) {
-  MINIDL_CHECK(reduced.size() == static_cast<std::size_t>(x.dim()), ValueError, "make_reduce_layout: ",
-               reduced.size(), " flags for a tensor of shape ", shape_str(x.shape()));
+  MINIDL_CHECK(reduced.size() == static_cast<std::size_t>(x.dim()), ValueError,
+               "make_reduce_layout: ", reduced.size(), " flags for a tensor of shape ", shape_str(x.shape()));
   ReduceLayout layout;
   layout.outer_index = group_indexer(x, reduced, false);
   layout.inner_index = group_indexer(x, reduced, true);
@@ -98,8 +98,10 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
   Shape out;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     const bool reduced = std::binary_search(dims.begin(), dims.end(), static_cast<int64_t>(d));
-    if (!reduced) out.push_back(shape[d]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced)
+      out.push_back(shape[d]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -107,8 +109,10 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   const Prepared p = prepare(x, dims, keepdim, is_floating(x.dtype()) ? x.dtype() : DType::Int64, "sum");
   if (p.out.numel() == 0) return p.out;
-  if (x.device().is_cpu()) cpu::sum(p.layout, x, p.out, 1.0);
-  else MINIDL_CUDA_DISPATCH(cuda::sum(p.layout, x, p.out, 1.0));
+  if (x.device().is_cpu())
+    cpu::sum(p.layout, x, p.out, 1.0);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::sum(p.layout, x, p.out, 1.0));
   return p.out;
 }
 
@@ -117,8 +121,10 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   const Prepared p = prepare(x, dims, keepdim, x.dtype(), "mean");
   if (p.out.numel() == 0) return p.out;
   const double scale = 1.0 / static_cast<double>(p.layout.inner);  // inf for no elements: 0 * inf = NaN
-  if (x.device().is_cpu()) cpu::sum(p.layout, x, p.out, scale);
-  else MINIDL_CUDA_DISPATCH(cuda::sum(p.layout, x, p.out, scale));
+  if (x.device().is_cpu())
+    cpu::sum(p.layout, x, p.out, scale);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::sum(p.layout, x, p.out, scale));
   return p.out;
 }
 
@@ -126,8 +132,10 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction,
   check_floating(x, "var");
   const Prepared p = prepare(x, dims, keepdim, x.dtype(), "var");
   if (p.out.numel() == 0) return p.out;
-  if (x.device().is_cpu()) cpu::var(p.layout, x, p.out, correction);
-  else MINIDL_CUDA_DISPATCH(cuda::var(p.layout, x, p.out, correction));
+  if (x.device().is_cpu())
+    cpu::var(p.layout, x, p.out, correction);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::var(p.layout, x, p.out, correction));
   return p.out;
 }
 
@@ -138,8 +146,10 @@ std::pair<Tensor, Tensor> max(const Tensor& x, const std::vector<int64_t>& dims,
                "max: cannot reduce over a dimension of size 0 (input shape ", shape_str(x.shape()), ")");
   Tensor indices = empty(p.out.shape(), {.dtype = DType::Int64, .device = x.device()});
   if (p.out.numel() == 0) return {p.out, indices};
-  if (x.device().is_cpu()) cpu::max(p.layout, x, p.out, indices);
-  else MINIDL_CUDA_DISPATCH(cuda::max(p.layout, x, p.out, indices));
+  if (x.device().is_cpu())
+    cpu::max(p.layout, x, p.out, indices);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::max(p.layout, x, p.out, indices));
   return {p.out, indices};
 }
 

@@ -15,10 +15,10 @@
 namespace minidl::kernels {
 
 struct ReduceLayout {
-  int64_t outer = 1;  // outputs
-  int64_t inner = 1;  // elements reduced into each output
-  StridedIndexer outer_index;  // over the kept dims: where segment o starts
-  StridedIndexer inner_index;  // over the reduced dims: offsets within a segment
+  int64_t outer = 1;              // outputs
+  int64_t inner = 1;              // elements reduced into each output
+  StridedIndexer outer_index;     // over the kept dims: where segment o starts
+  StridedIndexer inner_index;     // over the reduced dims: offsets within a segment
   bool inner_contiguous = false;  // element r of a segment is at +r
 
   MINIDL_HD_INLINE int64_t base(int64_t o) const { return outer_index.offset(o); }

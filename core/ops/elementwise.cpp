@@ -78,24 +78,29 @@ Tensor binary_op(BinaryArgs op, const Tensor& a, const Tensor& b) {
     });
     return y;
   }
-  autograd::record(name, y, {a, b},
-                   [op, fit_a = Fit(a), fit_b = Fit(b), a_ = a.detach(), b_ = b.detach()](const Tensor& grad) {
-                     return std::vector<Tensor>{
-                         fit_a.needed ? fit_a(kernels::binary_backward(op, a_, b_, grad, 0)) : Tensor(),
-                         fit_b.needed ? fit_b(kernels::binary_backward(op, a_, b_, grad, 1)) : Tensor()};
-                   });
+  autograd::record(
+      name, y, {a, b},
+      [op, fit_a = Fit(a), fit_b = Fit(b), a_ = a.detach(), b_ = b.detach()](const Tensor& grad) {
+        return std::vector<Tensor>{
+            fit_a.needed ? fit_a(kernels::binary_backward(op, a_, b_, grad, 0)) : Tensor(),
+            fit_b.needed ? fit_b(kernels::binary_backward(op, a_, b_, grad, 1)) : Tensor()};
+      });
   return y;
 }
 
 void check_inplace(const Tensor& self, const char* op) {
-  MINIDL_CHECK(!(autograd::is_grad_enabled() && self.requires_grad()), ValueError, op, ": in-place update of a ",
-               self.is_leaf() ? "leaf tensor" : "tensor", " that requires grad while gradients are recorded; "
-               "do it under autograd::NoGradGuard (optimizer steps, initialization) or use the out-of-place op");
+  MINIDL_CHECK(
+      !(autograd::is_grad_enabled() && self.requires_grad()), ValueError, op, ": in-place update of a ",
+      self.is_leaf() ? "leaf tensor" : "tensor",
+      " that requires grad while gradients are recorded; "
+      "do it under autograd::NoGradGuard (optimizer steps, initialization) or use the out-of-place op");
 }
 
 }  // namespace
 
-Shape broadcast_shapes(const Shape& a, const Shape& b) { return kernels::broadcast_shape(a, b, "broadcast_shapes"); }
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  return kernels::broadcast_shape(a, b, "broadcast_shapes");
+}
 
 // ---- binary ----
 Tensor add(const Tensor& a, const Tensor& b) { return binary_op({BinaryOp::Add, 1.0}, a, b); }
@@ -113,12 +118,13 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   MINIDL_CHECK(cond.dtype() == DType::Bool, DTypeError, "where: the condition must have dtype bool, got ",
                cond.dtype());
   Tensor y = kernels::ternary({TernaryOp::Where}, cond, a, b);
-  autograd::record("where", y, {a, b}, [cond_ = cond.detach(), fit_a = Fit(a), fit_b = Fit(b)](const Tensor& grad) {
-    const Tensor zero = zeros({}, {.dtype = grad.dtype(), .device = grad.device()});
-    return std::vector<Tensor>{
-        fit_a.needed ? fit_a(kernels::ternary({TernaryOp::Where}, cond_, grad, zero)) : Tensor(),
-        fit_b.needed ? fit_b(kernels::ternary({TernaryOp::Where}, cond_, zero, grad)) : Tensor()};
-  });
+  autograd::record(
+      "where", y, {a, b}, [cond_ = cond.detach(), fit_a = Fit(a), fit_b = Fit(b)](const Tensor& grad) {
+        const Tensor zero = zeros({}, {.dtype = grad.dtype(), .device = grad.device()});
+        return std::vector<Tensor>{
+            fit_a.needed ? fit_a(kernels::ternary({TernaryOp::Where}, cond_, grad, zero)) : Tensor(),
+            fit_b.needed ? fit_b(kernels::ternary({TernaryOp::Where}, cond_, zero, grad)) : Tensor()};
+      });
   return y;
 }
 
@@ -136,7 +142,9 @@ Tensor clamp(const Tensor& x, double min_value, double max_value) {
 
 // ---- activations ----
 Tensor relu(const Tensor& x) { return unary_op({UnaryOp::Relu}, x); }
-Tensor leaky_relu(const Tensor& x, double negative_slope) { return unary_op({UnaryOp::LeakyRelu, negative_slope}, x); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  return unary_op({UnaryOp::LeakyRelu, negative_slope}, x);
+}
 Tensor sigmoid(const Tensor& x) { return unary_op({UnaryOp::Sigmoid}, x); }
 Tensor tanh(const Tensor& x) { return unary_op({UnaryOp::Tanh}, x); }
 Tensor gelu(const Tensor& x) { return unary_op({UnaryOp::Gelu}, x); }

@@ -39,12 +39,13 @@ Tensor max_over(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
   const std::vector<int64_t> reduced = kernels::reduction_dims(x.dim(), dims, name);
   auto [values, index] = kernels::max(x, reduced, keepdim);
   const Shape keep_shape = kernels::reduced_shape(x.shape(), reduced, true);
-  autograd::record(name, values, {x},
-                   [index_ = index.reshape(keep_shape), keep_shape, shape = x.shape(), reduced](const Tensor& grad) {
-                     const Tensor zero = zeros({}, {.dtype = grad.dtype(), .device = grad.device()});
-                     const Tensor mask = argmax_mask(index_, shape, reduced);
-                     return std::vector<Tensor>{where(mask, grad.reshape(keep_shape), zero).expand(shape)};
-                   });
+  autograd::record(
+      name, values, {x},
+      [index_ = index.reshape(keep_shape), keep_shape, shape = x.shape(), reduced](const Tensor& grad) {
+        const Tensor zero = zeros({}, {.dtype = grad.dtype(), .device = grad.device()});
+        const Tensor mask = argmax_mask(index_, shape, reduced);
+        return std::vector<Tensor>{where(mask, grad.reshape(keep_shape), zero).expand(shape)};
+      });
   return values;
 }
 
@@ -63,9 +64,10 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   const std::vector<int64_t> reduced = kernels::reduction_dims(x.dim(), dims, "mean");
   Tensor y = kernels::mean(x, reduced, keepdim);
   const auto n = static_cast<double>(count(x.shape(), reduced));
-  autograd::record("mean", y, {x},
-                   [keep_shape = kernels::reduced_shape(x.shape(), reduced, true), shape = x.shape(), n](
-                       const Tensor& grad) { return std::vector<Tensor>{spread(mul(grad, 1.0 / n), keep_shape, shape)}; });
+  autograd::record(
+      "mean", y, {x},
+      [keep_shape = kernels::reduced_shape(x.shape(), reduced, true), shape = x.shape(),
+       n](const Tensor& grad) { return std::vector<Tensor>{spread(mul(grad, 1.0 / n), keep_shape, shape)}; });
   return y;
 }
 
@@ -96,8 +98,8 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
   const int64_t lead = grad.dim() - static_cast<int64_t>(shape.size());
   if (lead < 0) {  // only leading 1s may be missing from grad
     const bool ones = std::all_of(shape.begin(), shape.begin() - lead, [](int64_t s) { return s == 1; });
-    MINIDL_CHECK(ones, ShapeError, "sum_to: cannot sum a tensor of shape ", shape_str(grad.shape()), " to shape ",
-                 shape_str(shape));
+    MINIDL_CHECK(ones, ShapeError, "sum_to: cannot sum a tensor of shape ", shape_str(grad.shape()),
+                 " to shape ", shape_str(shape));
     return sum_to(grad, Shape(shape.begin() - lead, shape.end())).reshape(shape);
   }
   std::vector<int64_t> dims;

@@ -11,7 +11,8 @@ namespace minidl {
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
 /// Variance with Bessel's correction by default (unbiased), as torch.var.
-Tensor var(const Tensor& x, const std::vector<int64_t>& dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor var(const Tensor& x, const std::vector<int64_t>& dims = {}, bool unbiased = true,
+           bool keepdim = false);
 /// Maximum along one dim (gradient to the first maximal element, as the argmax).
 Tensor max(const Tensor& x, int64_t dim, bool keepdim = false);
 /// Maximum of all elements.

@@ -30,7 +30,8 @@ inline auto call_flat(const Fn& fn, const std::array<const In*, sizeof...(K)>& i
 
 // out = fn(inputs...) over `layout`; In is the inputs' storage type, out holds In or bool.
 template <typename In, std::size_t N, typename Fn>
-void map(const MapLayout& layout, const std::array<const Tensor*, N>& tensors, const Tensor& out, const Fn& fn) {
+void map(const MapLayout& layout, const std::array<const Tensor*, N>& tensors, const Tensor& out,
+         const Fn& fn) {
   using Acc = acc_t<In>;
   using Seq = std::make_index_sequence<N>;
   using Out = map_out_t<In, static_cast<int>(N), Fn>;
@@ -98,8 +99,8 @@ void ternary(TernaryArgs op, const MapLayout& layout, const Tensor& a, const Ten
   });
 }
 
-void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y, const Tensor& grad,
-                    const Tensor& out) {
+void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y,
+                    const Tensor& grad, const Tensor& out) {
   visit_op(op, [&](auto f) {
     using F = decltype(f);
     dispatch_floating(grad.dtype(), op_name(op.op), [&](auto tag) {
@@ -115,12 +116,15 @@ void binary_backward(BinaryArgs op, const MapLayout& layout, const Tensor& a, co
     if constexpr (kNeedsBackwardKernel<F>) {
       dispatch_floating(grad.dtype(), op_name(op.op), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        if (input == 0) map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 0>{f});
-        else map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 1>{f});
+        if (input == 0)
+          map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 0>{f});
+        else
+          map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 1>{f});
       });
     } else {
-      throw ValueError(::minidl::detail::str_cat(op_name(op.op), ": no backward kernel (its gradient is a "
-                                                                 "scaled copy of grad)"));
+      throw ValueError(::minidl::detail::str_cat(op_name(op.op),
+                                                 ": no backward kernel (its gradient is a "
+                                                 "scaled copy of grad)"));
     }
   });
 }

@@ -11,8 +11,8 @@ void unary(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor&
 void binary(BinaryArgs op, const MapLayout& layout, const Tensor& a, const Tensor& b, const Tensor& out);
 void ternary(TernaryArgs op, const MapLayout& layout, const Tensor& a, const Tensor& b, const Tensor& c,
              const Tensor& out);
-void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y, const Tensor& grad,
-                    const Tensor& out);
+void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y,
+                    const Tensor& grad, const Tensor& out);
 void binary_backward(BinaryArgs op, const MapLayout& layout, const Tensor& a, const Tensor& b,
                      const Tensor& grad, const Tensor& out, int input);
 }  // namespace minidl::kernels::cpu

@@ -15,17 +15,20 @@
 namespace minidl::kernels::cpu {
 namespace {
 
-constexpr int64_t kGrain = 1 << 15;      // elements per parallel chunk of one segment
-constexpr int64_t kManySegments = 64;    // from here on, parallel over segments only
+constexpr int64_t kGrain = 1 << 15;    // elements per parallel chunk of one segment
+constexpr int64_t kManySegments = 64;  // from here on, parallel over segments only
 
-template <typename T> using sum_acc_t = std::conditional_t<std::is_floating_point_v<acc_t<T>>, double, int64_t>;
+template <typename T>
+using sum_acc_t = std::conditional_t<std::is_floating_point_v<acc_t<T>>, double, int64_t>;
 
 // reduce(layout, init, run, combine, store): run(acc, o, offset, stride, len, r0) folds
 // the len elements at offset + t*stride (t < len, reduced index r0 + t) of segment o into acc.
 template <typename Acc, typename Run, typename Combine, typename Store>
-void reduce(const ReduceLayout& layout, Acc init, const Run& run, const Combine& combine, const Store& store) {
+void reduce(const ReduceLayout& layout, Acc init, const Run& run, const Combine& combine,
+            const Store& store) {
   const int64_t inner = layout.inner;
-  const int64_t chunks = layout.outer >= kManySegments ? 1 : std::max<int64_t>(1, (inner + kGrain - 1) / kGrain);
+  const int64_t chunks =
+      layout.outer >= kManySegments ? 1 : std::max<int64_t>(1, (inner + kGrain - 1) / kGrain);
   const int64_t chunk_len = (inner + chunks - 1) / chunks;
   const int last = layout.inner_index.ndim - 1;
   StridedIndexer rows = layout.inner_index;  // the reduced dims above the innermost one
@@ -53,8 +56,10 @@ void reduce(const ReduceLayout& layout, Acc init, const Run& run, const Combine&
     const int64_t o = t / chunks;
     const int64_t r0 = (t % chunks) * chunk_len;
     const Acc acc = fold(o, std::min(r0, inner), std::min(r0 + chunk_len, inner));
-    if (chunks == 1) store(o, acc);
-    else partial[t] = acc;
+    if (chunks == 1)
+      store(o, acc);
+    else
+      partial[t] = acc;
   }
   if (chunks == 1) return;
   for (int64_t o = 0; o < layout.outer; ++o) {
@@ -65,8 +70,7 @@ void reduce(const ReduceLayout& layout, Acc init, const Run& run, const Combine&
 }
 
 // Sum of len elements; independent lanes when unit-stride.
-template <typename Acc, typename T>
-Acc sum_run(const T* x, int64_t offset, int64_t stride, int64_t len) {
+template <typename Acc, typename T> Acc sum_run(const T* x, int64_t offset, int64_t stride, int64_t len) {
   const T* p = x + offset;
   if (stride != 1) {
     Acc acc = 0;
@@ -100,8 +104,10 @@ void sum(const ReduceLayout& layout, const Tensor& x, const Tensor& out, double 
         },
         [](Acc a, Acc b) { return a + b; },
         [&](int64_t o, Acc acc) {
-          if constexpr (std::is_floating_point_v<Acc>) op[o] = cast_value<Out>(acc * scale);
-          else op[o] = acc;
+          if constexpr (std::is_floating_point_v<Acc>)
+            op[o] = cast_value<Out>(acc * scale);
+          else
+            op[o] = acc;
         });
   });
 }

@@ -33,12 +33,15 @@ void binary_backward(BinaryArgs op, const MapLayout& layout, const Tensor& a, co
     if constexpr (kNeedsBackwardKernel<F>) {
       dispatch_floating(grad.dtype(), op_name(op.op), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        if (input == 0) detail::launch_map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 0>{f});
-        else detail::launch_map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 1>{f});
+        if (input == 0)
+          detail::launch_map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 0>{f});
+        else
+          detail::launch_map<T, 3>(layout, {&a, &b, &grad}, out, Backward2<F, 1>{f});
       });
     } else {
-      throw ValueError(::minidl::detail::str_cat(op_name(op.op), ": no backward kernel (its gradient is a "
-                                                                 "scaled copy of grad)"));
+      throw ValueError(::minidl::detail::str_cat(op_name(op.op),
+                                                 ": no backward kernel (its gradient is a "
+                                                 "scaled copy of grad)"));
     }
   });
 }

@@ -16,8 +16,8 @@ void unary(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor&
   });
 }
 
-void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y, const Tensor& grad,
-                    const Tensor& out) {
+void unary_backward(UnaryArgs op, const MapLayout& layout, const Tensor& x, const Tensor& y,
+                    const Tensor& grad, const Tensor& out) {
   visit_op(op, [&](auto f) {
     using F = decltype(f);
     dispatch_floating(grad.dtype(), op_name(op.op), [&](auto tag) {

@@ -20,8 +20,7 @@
 
 namespace minidl::kernels::cuda::detail {
 
-template <typename In, int N, typename Fn>
-struct MapParams {
+template <typename In, int N, typename Fn> struct MapParams {
   MapLayout layout;
   const In* in[N];
   void* out;
@@ -30,9 +29,7 @@ struct MapParams {
 };
 
 /// kWidth elements moved as one aligned access.
-template <typename T, int kWidth> struct alignas(sizeof(T) * kWidth) Pack {
-  T v[kWidth];
-};
+template <typename T, int kWidth> struct alignas(sizeof(T) * kWidth) Pack { T v[kWidth]; };
 
 // Elements [v * kWidth, (v + 1) * kWidth) by vector loads and one vector store.
 template <typename Out, typename Acc, int kWidth, typename In, int N, typename Fn>
@@ -42,7 +39,8 @@ __device__ __forceinline__ void apply_pack(const MapParams<In, N, Fn>& p, Out* o
   Pack<Out, kWidth> result;
 #pragma unroll
   for (int j = 0; j < kWidth; ++j) {
-    if constexpr (N == 1) result.v[j] = cast_value<Out>(p.fn(cast_value<Acc>(in[0].v[j])));
+    if constexpr (N == 1)
+      result.v[j] = cast_value<Out>(p.fn(cast_value<Acc>(in[0].v[j])));
     else if constexpr (N == 2)
       result.v[j] = cast_value<Out>(p.fn(cast_value<Acc>(in[0].v[j]), cast_value<Acc>(in[1].v[j])));
     else
@@ -54,8 +52,10 @@ __device__ __forceinline__ void apply_pack(const MapParams<In, N, Fn>& p, Out* o
 
 template <typename Acc, typename In, int N, typename Fn>
 __device__ __forceinline__ auto apply(const MapParams<In, N, Fn>& p, const int64_t* off) {
-  if constexpr (N == 1) return p.fn(cast_value<Acc>(p.in[0][off[0]]));
-  else if constexpr (N == 2) return p.fn(cast_value<Acc>(p.in[0][off[0]]), cast_value<Acc>(p.in[1][off[1]]));
+  if constexpr (N == 1)
+    return p.fn(cast_value<Acc>(p.in[0][off[0]]));
+  else if constexpr (N == 2)
+    return p.fn(cast_value<Acc>(p.in[0][off[0]]), cast_value<Acc>(p.in[1][off[1]]));
   else
     return p.fn(cast_value<Acc>(p.in[0][off[0]]), cast_value<Acc>(p.in[1][off[1]]),
                 cast_value<Acc>(p.in[2][off[2]]));
@@ -98,7 +98,8 @@ __global__ void map_kernel(const MapParams<In, N, Fn> p) {
 
 /// out = fn(inputs...) on the current stream of out's device.
 template <typename In, int N, typename Fn>
-void launch_map(const MapLayout& layout, const std::array<const Tensor*, N>& inputs, const Tensor& out, Fn fn) {
+void launch_map(const MapLayout& layout, const std::array<const Tensor*, N>& inputs, const Tensor& out,
+                Fn fn) {
   using Out = map_out_t<In, N, Fn>;
   MapParams<In, N, Fn> params{layout, {}, out.data_ptr(), fn, 1};
   std::vector<const void*> pointers;

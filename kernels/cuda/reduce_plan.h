@@ -36,7 +36,8 @@ inline ReducePlan plan_reduction(int64_t outer, int64_t inner, int64_t max_block
     plan.blocks = grid_size(outer, kReduceBlock, static_cast<int>(max_blocks));
     return plan;
   }
-  const int64_t worth = (inner + kReduceBlock * kReduceItemsPerThread - 1) / (kReduceBlock * kReduceItemsPerThread);
+  const int64_t worth =
+      (inner + kReduceBlock * kReduceItemsPerThread - 1) / (kReduceBlock * kReduceItemsPerThread);
   const int64_t room = std::max<int64_t>(1, max_blocks / std::max<int64_t>(outer, 1));
   plan.splits = std::clamp<int64_t>(std::min(worth, room), 1, kMaxReduceSplits);
   plan.chunk = (inner + plan.splits - 1) / plan.splits;

@@ -23,8 +23,7 @@ namespace {
 template <typename T>
 using sum_acc_t = std::conditional_t<std::is_floating_point_v<acc_t<T>>, acc_t<T>, int64_t>;
 
-template <typename T, typename Acc, typename Out>
-struct SumReducer {
+template <typename T, typename Acc, typename Out> struct SumReducer {
   using acc_type = Acc;
   const T* x;
   Out* out;
@@ -33,13 +32,14 @@ struct SumReducer {
   __device__ Acc load(int64_t, int64_t offset, int64_t) const { return cast_value<Acc>(x[offset]); }
   __device__ static Acc combine(const Acc& a, const Acc& b) { return a + b; }
   __device__ void store(int64_t o, const Acc& v) const {
-    if constexpr (std::is_floating_point_v<Acc>) out[o] = cast_value<Out>(v * static_cast<Acc>(scale));
-    else out[o] = static_cast<Out>(v);
+    if constexpr (std::is_floating_point_v<Acc>)
+      out[o] = cast_value<Out>(v * static_cast<Acc>(scale));
+    else
+      out[o] = static_cast<Out>(v);
   }
 };
 
-template <typename T, typename Acc>
-struct VarReducer {
+template <typename T, typename Acc> struct VarReducer {
   using acc_type = Deviations<Acc>;
   const T* x;
   const Acc* mean;  // one per output, from a first SumReducer pass
@@ -51,12 +51,15 @@ struct VarReducer {
     const Acc d = cast_value<Acc>(x[offset]) - mean[o];
     return {d, d * d};
   }
-  __device__ static acc_type combine(const acc_type& a, const acc_type& b) { return combine_deviations(a, b); }
-  __device__ void store(int64_t o, const acc_type& v) const { out[o] = cast_value<T>(variance(v, n, correction)); }
+  __device__ static acc_type combine(const acc_type& a, const acc_type& b) {
+    return combine_deviations(a, b);
+  }
+  __device__ void store(int64_t o, const acc_type& v) const {
+    out[o] = cast_value<T>(variance(v, n, correction));
+  }
 };
 
-template <typename T>
-struct MaxReducer {
+template <typename T> struct MaxReducer {
   using Acc = acc_t<T>;
   using acc_type = MaxIndex<Acc>;
   const T* x;
@@ -65,7 +68,9 @@ struct MaxReducer {
   __device__ acc_type identity() const {
     return {-std::numeric_limits<Acc>::infinity(), std::numeric_limits<int64_t>::max()};
   }
-  __device__ acc_type load(int64_t, int64_t offset, int64_t r) const { return {cast_value<Acc>(x[offset]), r}; }
+  __device__ acc_type load(int64_t, int64_t offset, int64_t r) const {
+    return {cast_value<Acc>(x[offset]), r};
+  }
   __device__ static acc_type combine(const acc_type& a, const acc_type& b) { return combine_max(a, b); }
   __device__ void store(int64_t o, const acc_type& v) const {
     values[o] = cast_value<T>(v.value);
@@ -74,7 +79,8 @@ struct MaxReducer {
 };
 
 template <typename R> struct CombineOf {
-  __device__ typename R::acc_type operator()(const typename R::acc_type& a, const typename R::acc_type& b) const {
+  __device__ typename R::acc_type operator()(const typename R::acc_type& a,
+                                             const typename R::acc_type& b) const {
     return R::combine(a, b);
   }
 };
@@ -87,19 +93,18 @@ template <typename R> struct ReduceParams {
   typename R::acc_type* partials;  // outer * splits, when splits > 1
 };
 
-template <typename R>
-__global__ void reduce_thread_kernel(const ReduceParams<R> p) {
+template <typename R> __global__ void reduce_thread_kernel(const ReduceParams<R> p) {
   const int64_t step = int64_t{gridDim.x} * blockDim.x;
   for (int64_t o = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; o < p.layout.outer; o += step) {
     const int64_t base = p.layout.base(o);
     auto acc = p.reducer.identity();
-    for (int64_t r = 0; r < p.layout.inner; ++r) acc = R::combine(acc, p.reducer.load(o, base + p.layout.offset(r), r));
+    for (int64_t r = 0; r < p.layout.inner; ++r)
+      acc = R::combine(acc, p.reducer.load(o, base + p.layout.offset(r), r));
     p.reducer.store(o, acc);
   }
 }
 
-template <typename R>
-__global__ void reduce_block_kernel(const ReduceParams<R> p) {
+template <typename R> __global__ void reduce_block_kernel(const ReduceParams<R> p) {
   using BlockReduce = cub::BlockReduce<typename R::acc_type, kReduceBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
   const int64_t tasks = p.layout.outer * p.splits;
@@ -113,28 +118,29 @@ __global__ void reduce_block_kernel(const ReduceParams<R> p) {
       acc = R::combine(acc, p.reducer.load(o, base + p.layout.offset(r), r));
     const auto total = BlockReduce(temp).Reduce(acc, CombineOf<R>{});
     if (threadIdx.x == 0) {
-      if (p.splits == 1) p.reducer.store(o, total);
-      else p.partials[task] = total;
+      if (p.splits == 1)
+        p.reducer.store(o, total);
+      else
+        p.partials[task] = total;
     }
     __syncthreads();  // temp is reused by the next task
   }
 }
 
-template <typename R>
-__global__ void reduce_partials_kernel(const ReduceParams<R> p) {
+template <typename R> __global__ void reduce_partials_kernel(const ReduceParams<R> p) {
   using BlockReduce = cub::BlockReduce<typename R::acc_type, kReduceBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
   for (int64_t o = blockIdx.x; o < p.layout.outer; o += gridDim.x) {
     auto acc = p.reducer.identity();
-    for (int64_t s = threadIdx.x; s < p.splits; s += blockDim.x) acc = R::combine(acc, p.partials[o * p.splits + s]);
+    for (int64_t s = threadIdx.x; s < p.splits; s += blockDim.x)
+      acc = R::combine(acc, p.partials[o * p.splits + s]);
     const auto total = BlockReduce(temp).Reduce(acc, CombineOf<R>{});
     if (threadIdx.x == 0) p.reducer.store(o, total);
     __syncthreads();
   }
 }
 
-template <typename R>
-void run(const ReduceLayout& layout, const R& reducer, const Device& device) {
+template <typename R> void run(const ReduceLayout& layout, const R& reducer, const Device& device) {
   const ReducePlan plan = plan_reduction(layout.outer, layout.inner);
   ReduceParams<R> params{layout, reducer, plan.splits, plan.chunk, nullptr};
   set_device(device.index);
@@ -166,7 +172,9 @@ void sum(const ReduceLayout& layout, const Tensor& x, const Tensor& out, double 
     using T = typename decltype(tag)::type;
     using Acc = sum_acc_t<T>;
     using Out = std::conditional_t<std::is_floating_point_v<acc_t<T>>, T, int64_t>;
-    run(layout, SumReducer<T, Acc, Out>{static_cast<const T*>(x.data_ptr()), static_cast<Out*>(out.data_ptr()), scale},
+    run(layout,
+        SumReducer<T, Acc, Out>{static_cast<const T*>(x.data_ptr()), static_cast<Out*>(out.data_ptr()),
+                                scale},
         x.device());
   });
 }
@@ -179,7 +187,8 @@ void var(const ReduceLayout& layout, const Tensor& x, const Tensor& out, double 
     const T* xp = static_cast<const T*>(x.data_ptr());
     Acc* mp = static_cast<Acc*>(means.data_ptr());
     run(layout, SumReducer<T, Acc, Acc>{xp, mp, 1.0 / static_cast<double>(layout.inner)}, x.device());
-    run(layout, VarReducer<T, Acc>{xp, mp, static_cast<T*>(out.data_ptr()), layout.inner, correction}, x.device());
+    run(layout, VarReducer<T, Acc>{xp, mp, static_cast<T*>(out.data_ptr()), layout.inner, correction},
+        x.device());
   });
 }
 

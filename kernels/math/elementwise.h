@@ -64,9 +64,12 @@ struct Sqrt {
 struct Abs {
   static constexpr OpDTypes kDTypes = OpDTypes::Arithmetic;
   template <typename T> MINIDL_HD_INLINE T fwd(T x) const {
-    if constexpr (std::is_floating_point_v<T>) return math::fabs(x);  // abs(-0.0) = +0.0
-    else if constexpr (std::is_unsigned_v<T>) return x;
-    else return x < T(0) ? static_cast<T>(-x) : x;
+    if constexpr (std::is_floating_point_v<T>)
+      return math::fabs(x);  // abs(-0.0) = +0.0
+    else if constexpr (std::is_unsigned_v<T>)
+      return x;
+    else
+      return x < T(0) ? static_cast<T>(-x) : x;
   }
   template <typename T> MINIDL_HD_INLINE T bwd(T x, T, T g) const { return g * math::sign(x); }
 };
@@ -136,7 +139,9 @@ struct Relu {
 struct LeakyRelu {
   static constexpr OpDTypes kDTypes = OpDTypes::Floating;
   double negative_slope;
-  template <typename T> MINIDL_HD_INLINE T fwd(T x) const { return x > T(0) ? x : static_cast<T>(negative_slope) * x; }
+  template <typename T> MINIDL_HD_INLINE T fwd(T x) const {
+    return x > T(0) ? x : static_cast<T>(negative_slope) * x;
+  }
   template <typename T> MINIDL_HD_INLINE T bwd(T x, T, T g) const {
     return x > T(0) ? g : static_cast<T>(negative_slope) * g;
   }
@@ -296,8 +301,10 @@ template <typename F> struct Forward2 {
 template <typename F, int kInput> struct Backward2 {
   F f;
   template <typename T> MINIDL_HD_INLINE T operator()(T a, T b, T g) const {
-    if constexpr (kInput == 0) return f.bwd_a(a, b, g);
-    else return f.bwd_b(a, b, g);
+    if constexpr (kInput == 0)
+      return f.bwd_a(a, b, g);
+    else
+      return f.bwd_b(a, b, g);
   }
 };
 template <typename F> struct Forward3 {

@@ -37,7 +37,7 @@ TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
 TEST(Autograd, DiamondGraphSumsBothPaths) {
   const Tensor x = from_vector<double>({0.5, -1.0, 2.0});
   x.requires_grad_(true);
-  const Tensor h = x * 2.0;  // used twice below
+  const Tensor h = x * 2.0;   // used twice below
   sum(h * h + h).backward();  // d/dx = (2h + 1) * 2
   const std::vector<double> xv = values(x.detach());
   const std::vector<double> g = values(x.grad());
@@ -166,7 +166,9 @@ struct Net {
 // (N, D) x (H, D) -> (N, H): y[n][h] = sum_d x[n][d] * w[h][d] + b[h]
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) { return sum(x.unsqueeze(1) * w, {2}) + b; }
 
-Tensor forward(const Net& net, const Tensor& x) { return linear(tanh(linear(x, net.w1, net.b1)), net.w2, net.b2); }
+Tensor forward(const Net& net, const Tensor& x) {
+  return linear(tanh(linear(x, net.w1, net.b1)), net.w2, net.b2);
+}
 
 Tensor mse(const Tensor& prediction, const Tensor& target) { return mean(pow(prediction - target, 2.0)); }
 
@@ -182,7 +184,9 @@ TEST(Autograd, TwoLayerNetworkGradientsMatchFiniteDifferences) {
   const Tensor x = random_leaf({6, 3}, 30).detach();
   const Tensor y = random_leaf({6, 1}, 31).detach();
   EXPECT_TRUE(test::gradcheck(
-      [&](const std::vector<Tensor>& p) { return mse(forward(Net{p[0], p[1], p[2], p[3]}, x), y); },
+      [&](const std::vector<Tensor>& p) {
+        return mse(forward(Net{p[0], p[1], p[2], p[3]}, x), y);
+      },
       net.parameters()));
 }
 

@@ -27,8 +27,16 @@ struct ViewCase {
 
 std::vector<ViewCase> view_cases() {
   return {
-      {"view", {2, 3, 4}, [](const Tensor& x) { return x.view({6, -1}); }},
-      {"reshape", {2, 3, 4}, [](const Tensor& x) { return x.reshape({4, 6}); }},
+      {"view",
+       {2, 3, 4},
+       [](const Tensor& x) {
+         return x.view({6, -1});
+       }},
+      {"reshape",
+       {2, 3, 4},
+       [](const Tensor& x) {
+         return x.reshape({4, 6});
+       }},
       {"reshape_copy", {3, 4}, [](const Tensor& x) { return x.t().reshape({12}); }},  // needs a copy
       {"flatten", {2, 3, 4}, [](const Tensor& x) { return x.flatten(1); }},
       {"slice", {5, 4}, [](const Tensor& x) { return x.slice(0, 1, 5, 2); }},
@@ -37,15 +45,31 @@ std::vector<ViewCase> view_cases() {
       {"select", {3, 4}, [](const Tensor& x) { return x.select(1, -2); }},
       {"transpose", {2, 3, 4}, [](const Tensor& x) { return x.transpose(0, 2); }},
       {"t", {3, 4}, [](const Tensor& x) { return x.t(); }},
-      {"permute", {2, 3, 4}, [](const Tensor& x) { return x.permute({1, 2, 0}); }},
-      {"expand", {3, 1}, [](const Tensor& x) { return x.expand({2, 3, 4}); }},
-      {"expand_keep", {1, 4}, [](const Tensor& x) { return x.expand({3, -1}); }},
+      {"permute",
+       {2, 3, 4},
+       [](const Tensor& x) {
+         return x.permute({1, 2, 0});
+       }},
+      {"expand",
+       {3, 1},
+       [](const Tensor& x) {
+         return x.expand({2, 3, 4});
+       }},
+      {"expand_keep",
+       {1, 4},
+       [](const Tensor& x) {
+         return x.expand({3, -1});
+       }},
       {"squeeze", {1, 3, 1, 2}, [](const Tensor& x) { return x.squeeze(); }},
       {"squeeze_dim", {3, 1, 2}, [](const Tensor& x) { return x.squeeze(1); }},
       {"unsqueeze", {3, 2}, [](const Tensor& x) { return x.unsqueeze(1); }},
       {"clone", {3, 2}, [](const Tensor& x) { return x.clone(); }},
       {"contiguous", {3, 2}, [](const Tensor& x) { return x.t().contiguous(); }},
-      {"chain", {4, 6}, [](const Tensor& x) { return x.slice(1, 0, 6, 2).t().unsqueeze(0).expand({2, 3, 4}); }},
+      {"chain",
+       {4, 6},
+       [](const Tensor& x) {
+         return x.slice(1, 0, 6, 2).t().unsqueeze(0).expand({2, 3, 4});
+       }},
   };
 }
 
@@ -58,7 +82,8 @@ TEST(TensorViewsAutograd, GradcheckEveryView) {
     if (c.input.size() == 2) {
       Tensor xt = random_leaf({c.input[1], c.input[0]}, seed++).detach().t();
       xt.requires_grad_(true);
-      EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {xt})) << c.name << " of t()";
+      EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {xt}))
+          << c.name << " of t()";
     }
   }
 }

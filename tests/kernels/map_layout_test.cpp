@@ -32,7 +32,8 @@ void expect_offsets(const Tensor& out, const std::vector<Tensor>& inputs) {
     }
     EXPECT_EQ(off[0], reference_offset(out, out.shape(), i)) << i;
     for (std::size_t k = 0; k < inputs.size(); ++k)
-      EXPECT_EQ(off[k + 1], reference_offset(inputs[k], out.shape(), i)) << "operand " << k + 1 << " at " << i;
+      EXPECT_EQ(off[k + 1], reference_offset(inputs[k], out.shape(), i))
+          << "operand " << k + 1 << " at " << i;
   }
 }
 
@@ -61,7 +62,7 @@ TEST(MapLayout, BroadcastBothWays) {
 }
 
 TEST(MapLayout, TransposedAndSlicedOperands) {
-  const Tensor t = empty({4, 3}).t();            // (3, 4), strides (1, 3)
+  const Tensor t = empty({4, 3}).t();                // (3, 4), strides (1, 3)
   const Tensor s = empty({3, 8}).slice(1, 0, 8, 2);  // (3, 4), strides (8, 2)
   expect_offsets(empty({3, 4}), {t, s});
   expect_offsets(empty({2, 3, 4}), {empty({2, 4, 3}).transpose(1, 2), empty({3, 1})});
@@ -89,11 +90,11 @@ TEST(MapLayout, VectorWidthNeedsContiguityAndAlignment) {
   MapLayout flat = make_map_layout(empty({64}), {empty({64})});
   ASSERT_TRUE(flat.contiguous);
   EXPECT_EQ(map_vector_width(flat, {buffer, buffer + 8}, buffer + 16, 4, 4), 4);
-  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 4, 4, 1), 4);     // 4 bools: 4-byte aligned out
-  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 2, 4, 1), 1);     // misaligned out
-  EXPECT_EQ(map_vector_width(flat, {buffer + 1}, buffer, 4, 4), 1);    // misaligned input
-  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 2, 2), 8);        // 16-bit floats
-  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 8, 8), 2);        // doubles
+  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 4, 4, 1), 4);   // 4 bools: 4-byte aligned out
+  EXPECT_EQ(map_vector_width(flat, {buffer}, flags + 2, 4, 1), 1);   // misaligned out
+  EXPECT_EQ(map_vector_width(flat, {buffer + 1}, buffer, 4, 4), 1);  // misaligned input
+  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 2, 2), 8);      // 16-bit floats
+  EXPECT_EQ(map_vector_width(flat, {buffer}, buffer, 8, 8), 2);      // doubles
   const MapLayout strided = make_map_layout(empty({8, 8}), {empty({8, 8}).t()});
   EXPECT_EQ(map_vector_width(strided, {buffer}, buffer, 4, 4), 1);
   const MapLayout tiny = make_map_layout(empty({3}), {empty({3})});

@@ -97,7 +97,8 @@ TEST_F(ElementwiseInPlaceGpu, UpdateSequenceMatchesTheCpu) {
   const Tensor pc = random_leaf({4, 5}, 11).detach().to(DType::Float32);
   const Tensor gc = random_leaf({4, 5}, 12).detach().to(DType::Float32);
   const Tensor pg = pc.to(Device::cuda()), gg = gc.to(Device::cuda());
-  const std::vector<float> on_gpu = update(pg, gg).to_vector<float>(), on_cpu = update(pc, gc).to_vector<float>();
+  const std::vector<float> on_gpu = update(pg, gg).to_vector<float>(),
+                           on_cpu = update(pc, gc).to_vector<float>();
   for (std::size_t i = 0; i < on_cpu.size(); ++i) EXPECT_NEAR(on_gpu[i], on_cpu[i], 1e-6) << i;
 }
 

@@ -43,14 +43,17 @@ std::vector<UnaryCase> unary_cases() {
       {"sign", [](const Tensor& x) { return sign(x); }, -1, 1, [](double x) { return x > 0 ? 1.0 : -1.0; }},
       {"pow3", [](const Tensor& x) { return pow(x, 3.0); }, -1, 1, [](double x) { return x * x * x; }},
       {"pow2", [](const Tensor& x) { return pow(x, 2.0); }, -1, 1, [](double x) { return x * x; }},
-      {"pow_half", [](const Tensor& x) { return pow(x, 0.5); }, 0.2, 2, [](double x) { return std::sqrt(x); }},
-      {"pow_neg", [](const Tensor& x) { return pow(x, -1.5); }, 0.2, 2, [](double x) { return std::pow(x, -1.5); }},
+      {"pow_half", [](const Tensor& x) { return pow(x, 0.5); }, 0.2, 2,
+       [](double x) { return std::sqrt(x); }},
+      {"pow_neg", [](const Tensor& x) { return pow(x, -1.5); }, 0.2, 2,
+       [](double x) { return std::pow(x, -1.5); }},
       {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 0.5); }, -1, 1,
        [](double x) { return std::min(std::max(x, -0.5), 0.5); }},
       {"relu", [](const Tensor& x) { return relu(x); }, -1, 1, [](double x) { return std::max(x, 0.0); }},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.2); }, -1, 1,
        [](double x) { return x > 0 ? x : 0.2 * x; }},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -3, 3, [](double x) { return 1 / (1 + std::exp(-x)); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -3, 3,
+       [](double x) { return 1 / (1 + std::exp(-x)); }},
       {"tanh", [](const Tensor& x) { return tanh(x); }, -3, 3, [](double x) { return std::tanh(x); }},
       {"gelu", [](const Tensor& x) { return gelu(x); }, -3, 3,
        [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
@@ -75,17 +78,24 @@ struct BinaryCase {
 
 std::vector<BinaryCase> binary_cases() {
   return {
-      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }, -1, 1, [](double a, double b) { return a + b; }},
-      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }, -1, 1, [](double a, double b) { return a - b; }},
-      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }, -1, 1, [](double a, double b) { return a * b; }},
-      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }, 0.5, 1.5, [](double a, double b) { return a / b; }},
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }, -1, 1,
+       [](double a, double b) { return a + b; }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }, -1, 1,
+       [](double a, double b) { return a - b; }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }, -1, 1,
+       [](double a, double b) { return a * b; }},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }, 0.5, 1.5,
+       [](double a, double b) { return a / b; }},
       {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, -1, 1,
        [](double a, double b) { return std::max(a, b); }},
       {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, -1, 1,
        [](double a, double b) { return std::min(a, b); }},
-      {"operator+", [](const Tensor& a, const Tensor& b) { return a + b; }, -1, 1, [](double a, double b) { return a + b; }},
-      {"operator-", [](const Tensor& a, const Tensor& b) { return a - b; }, -1, 1, [](double a, double b) { return a - b; }},
-      {"operator*", [](const Tensor& a, const Tensor& b) { return a * b; }, -1, 1, [](double a, double b) { return a * b; }},
+      {"operator+", [](const Tensor& a, const Tensor& b) { return a + b; }, -1, 1,
+       [](double a, double b) { return a + b; }},
+      {"operator-", [](const Tensor& a, const Tensor& b) { return a - b; }, -1, 1,
+       [](double a, double b) { return a - b; }},
+      {"operator*", [](const Tensor& a, const Tensor& b) { return a * b; }, -1, 1,
+       [](double a, double b) { return a * b; }},
       {"operator/", [](const Tensor& a, const Tensor& b) { return a / b; }, 0.5, 1.5,
        [](double a, double b) { return a / b; }},
   };
@@ -116,7 +126,7 @@ Shape random_shape(std::mt19937& rng) {
 
 // Pairs of shapes that broadcast (plus same-shape random ones).
 std::vector<std::pair<Shape, Shape>> shape_pairs() {
-  std::vector<std::pair<Shape, Shape>> pairs = {{{3, 1, 4}, {2, 4}}, {{2, 3}, {3}}, {{4, 1}, {1, 5}},
+  std::vector<std::pair<Shape, Shape>> pairs = {{{3, 1, 4}, {2, 4}}, {{2, 3}, {3}},   {{4, 1}, {1, 5}},
                                                 {{}, {2, 2}},        {{2, 1, 3}, {}}, {{1}, {3, 2}}};
   std::mt19937 rng(7);
   for (int i = 0; i < 3; ++i) {
@@ -194,7 +204,8 @@ TEST(Elementwise, ForwardValuesMatchReferences) {
     const std::vector<float> out = c.fn(x).to_vector<float>();
     ASSERT_EQ(out.size(), in.size());
     for (std::size_t i = 0; i < in.size(); ++i)
-      EXPECT_NEAR(out[i], c.reference(in[i]), 2e-6 * (1 + std::abs(c.reference(in[i])))) << c.name << " at " << in[i];
+      EXPECT_NEAR(out[i], c.reference(in[i]), 2e-6 * (1 + std::abs(c.reference(in[i]))))
+          << c.name << " at " << in[i];
   }
 }
 
@@ -215,7 +226,8 @@ TEST(Elementwise, BinaryValuesOnNonContiguousInputs) {
     const std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>();
     const std::vector<double> out = c.fn(a, b).to_vector<double>();
     for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 3; ++j) EXPECT_DOUBLE_EQ(out[i * 3 + j], c.reference(av[i * 3 + j], bv[j])) << c.name;
+      for (int j = 0; j < 3; ++j)
+        EXPECT_DOUBLE_EQ(out[i * 3 + j], c.reference(av[i * 3 + j], bv[j])) << c.name;
   }
 }
 
@@ -228,7 +240,8 @@ TEST(Elementwise, LargeInputsTakeTheParallelPaths) {
   const std::vector<double> bcast = add(a.t(), b.view({cols, 1})).to_vector<double>();
   for (int64_t i = 0; i < rows * cols; i += 97) EXPECT_EQ(same[i], 2.0 * static_cast<double>(i));
   for (int64_t j = 0; j < cols; j += 13)
-    for (int64_t i = 0; i < rows; i += 29) EXPECT_EQ(bcast[j * rows + i], static_cast<double>(i * cols + j + j));
+    for (int64_t i = 0; i < rows; i += 29)
+      EXPECT_EQ(bcast[j * rows + i], static_cast<double>(i * cols + j + j));
 }
 
 TEST(Elementwise, ComparisonsReturnBool) {
@@ -314,15 +327,16 @@ TEST(Elementwise, MismatchedDevicesNameBoth) {
   // A tensor that claims to live on cuda:0 (host memory; no kernel ever touches it).
   static float storage[4];
   const Tensor fake(Storage::wrap(storage, sizeof storage, Device::cuda(0), {}), {4}, {1}, 0, DType::Float32);
-  for (const auto& op : std::vector<BinaryFn>{[](const Tensor& a, const Tensor& b) { return add(a, b); },
-                                              [](const Tensor& a, const Tensor& b) { return mul(a, b); },
-                                              [](const Tensor& a, const Tensor& b) { return maximum(a, b); }}) {
+  for (const auto& op : std::vector<BinaryFn>{[](const Tensor&a, const Tensor&b) { return add(a, b); },
+                                              [](const Tensor&a, const Tensor&b) { return mul(a, b); },
+                                              [](const Tensor&a, const Tensor&b) { return maximum(a, b); }}) {
     try {
       (void)op(zeros({4}), fake);
       FAIL() << "expected DeviceError";
     } catch (const DeviceError& e) {
       const std::string msg = e.what();
-      EXPECT_NE(msg.find("expected all tensors on the same device, got cpu and cuda:0"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("expected all tensors on the same device, got cpu and cuda:0"), std::string::npos)
+          << msg;
     }
   }
   EXPECT_THROW(add_(zeros({4}), fake), DeviceError);
@@ -352,12 +366,13 @@ void expect_close(const Tensor& gpu, const Tensor& cpu, double tol, const std::s
   ASSERT_EQ(gpu.shape(), cpu.shape()) << what;
   ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
   const std::vector<double> g = gpu.to_vector<double>(), c = cpu.to_vector<double>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], c[i], tol * (1 + std::abs(c[i]))) << what << " at " << i;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    EXPECT_NEAR(g[i], c[i], tol * (1 + std::abs(c[i]))) << what << " at " << i;
 }
 
 // f(inputs) and the gradients of sum(w * f) on both devices.
-void expect_parity(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& cpu_inputs,
-                   double tol, const std::string& what) {
+void expect_parity(const std::function<Tensor(const std::vector<Tensor>&)>& f,
+                   const std::vector<Tensor>& cpu_inputs, double tol, const std::string& what) {
   std::vector<Tensor> gpu_inputs;
   for (const Tensor& x : cpu_inputs) {
     gpu_inputs.push_back(x.detach().to(Device::cuda()));
@@ -382,7 +397,8 @@ TEST_F(ElementwiseGpu, UnaryOpsMatchTheCpu) {
       expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {x}, 1e-5, c.name);
       Tensor xt = random_leaf({29, 37}, 4, c.low, c.high).detach().to(dtype).t();
       xt.requires_grad_(true);
-      expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {xt}, 1e-5, c.name + " transposed");
+      expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {xt}, 1e-5,
+                    c.name + " transposed");
     }
 }
 
@@ -403,18 +419,21 @@ TEST_F(ElementwiseGpu, SixteenBitAndIntegerOpsMatchTheCpu) {
     const Tensor x = random_leaf({1000}, 7, -2, 2).detach().to(dtype);
     const Tensor y = random_leaf({1000}, 8, 0.5, 2).detach().to(dtype);
     for (const UnaryCase& c : unary_cases())
-      expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {c.low > 0 ? y : x}, 1e-2, c.name);
+      expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0]); }, {c.low > 0 ? y : x}, 1e-2,
+                    c.name);
     for (const BinaryCase& c : binary_cases())
       expect_parity([&](const std::vector<Tensor>& in) { return c.fn(in[0], in[1]); }, {x, y}, 1e-2, c.name);
   }
   const Tensor i = from_vector<int32_t>({1, -2, 3, 40000});
   const Tensor j = from_vector<int64_t>({5, 6, -7, 8});
-  expect_parity([](const std::vector<Tensor>& in) { return in[0] * in[1] + in[0]; }, {i, j}, 0, "int add/mul");
-  expect_parity([](const std::vector<Tensor>& in) { return maximum(in[0], in[1]); }, {i, j}, 0, "int maximum");
-  expect_parity([](const std::vector<Tensor>& in) { return eq(gt(in[0], in[1]), lt(in[1], in[0])); }, {i, j}, 0,
-                "comparisons");
-  expect_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1]); }, {i, j}, 0,
-                "where");
+  expect_parity([](const std::vector<Tensor>& in) { return in[0] * in[1] + in[0]; }, {i, j}, 0,
+                "int add/mul");
+  expect_parity([](const std::vector<Tensor>& in) { return maximum(in[0], in[1]); }, {i, j}, 0,
+                "int maximum");
+  expect_parity([](const std::vector<Tensor>& in) { return eq(gt(in[0], in[1]), lt(in[1], in[0])); }, {i, j},
+                0, "comparisons");
+  expect_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1]); }, {i, j},
+                0, "where");
 }
 
 TEST_F(ElementwiseGpu, WhereMatchesTheCpu) {
@@ -422,8 +441,8 @@ TEST_F(ElementwiseGpu, WhereMatchesTheCpu) {
   Tensor b = random_leaf({5}, 10).detach().to(DType::Float32);
   a.requires_grad_(true);
   b.requires_grad_(true);
-  expect_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1] * 2.0); }, {a, b},
-                1e-6, "where");
+  expect_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1] * 2.0); },
+                {a, b}, 1e-6, "where");
 }
 
 }  // namespace

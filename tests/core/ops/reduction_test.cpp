@@ -42,8 +42,10 @@ Reference reference(const Tensor& x, const std::vector<int64_t>& dims, double co
     for (int64_t d = ndim - 1; d >= 0; --d) {
       const int64_t index = rest % shape[d];
       rest /= shape[d];
-      if (reduced[d]) r += index * r_scale, r_scale *= shape[d];
-      else o += index * o_scale, o_scale *= shape[d];
+      if (reduced[d])
+        r += index * r_scale, r_scale *= shape[d];
+      else
+        o += index * o_scale, o_scale *= shape[d];
     }
     groups[o].emplace_back(v[i], r);
   }
@@ -67,7 +69,8 @@ Reference reference(const Tensor& x, const std::vector<int64_t>& dims, double co
   return ref;
 }
 
-void expect_values(const Tensor& t, const std::vector<double>& expected, double tol, const std::string& what) {
+void expect_values(const Tensor& t, const std::vector<double>& expected, double tol,
+                   const std::string& what) {
   const std::vector<double> got = t.to_vector<double>();
   ASSERT_EQ(got.size(), expected.size()) << what;
   for (std::size_t i = 0; i < got.size(); ++i)
@@ -97,7 +100,8 @@ TEST(Reduction, ValuesOverEveryDimSetMatchTheReference) {
         }
         // keepdim keeps each reduced dim as 1.
         const Shape shape = sum(x, dims, keepdim).shape();
-        EXPECT_EQ(static_cast<int64_t>(shape.size()), keepdim ? 3 : 3 - (dims.empty() ? 3 : static_cast<int64_t>(dims.size())));
+        EXPECT_EQ(static_cast<int64_t>(shape.size()),
+                  keepdim ? 3 : 3 - (dims.empty() ? 3 : static_cast<int64_t>(dims.size())));
       }
 }
 
@@ -129,14 +133,16 @@ TEST(Reduction, LongSegmentsAndManySegments) {
 
 TEST(Reduction, GradcheckEveryReduction) {
   unsigned seed = 10;
-  for (const Tensor& base : {random_leaf({3, 4, 2}, 3), random_leaf({4, 2, 3}, 4).detach().permute({2, 0, 1})}) {
+  for (const Tensor& base :
+       {random_leaf({3, 4, 2}, 3), random_leaf({4, 2, 3}, 4).detach().permute({2, 0, 1})}) {
     Tensor x = base;
     if (!x.requires_grad()) x.requires_grad_(true);
     for (const auto& dims : dim_sets())
       for (bool keepdim : {false, true}) {
         const std::string what = shape_str(dims) + (keepdim ? " keepdim" : "");
         auto check = [&](auto f, const char* name) {
-          EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}, {.seed = seed++}))
+          EXPECT_TRUE(
+              gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}, {.seed = seed++}))
               << name << " " << what;
         };
         check([&](const Tensor& t) { return sum(t, dims, keepdim); }, "sum");
@@ -305,10 +311,11 @@ TEST_F(ReductionGpu, SixteenBitAndIntegerInputsMatchTheCpu) {
     expect_parity([](const Tensor& t) { return mean(t); }, x, 1e-2, "16-bit mean");
     expect_parity([](const Tensor& t) { return max(t, 0); }, x, 0, "16-bit max");
   }
-  expect_parity([](const Tensor& t) { return sum(t, {0}); }, from_vector<int32_t>({1, 2, 3, 2000000000}, {2, 2}), 0,
-                "int sum");
-  expect_parity([](const Tensor& t) { return sum(gt(t, zeros({}, {.dtype = t.dtype(), .device = t.device()}))); },
-                random_leaf({1000}, 12).detach(), 0, "count of positives");
+  expect_parity([](const Tensor& t) { return sum(t, {0}); },
+                from_vector<int32_t>({1, 2, 3, 2000000000}, {2, 2}), 0, "int sum");
+  expect_parity(
+      [](const Tensor& t) { return sum(gt(t, zeros({}, {.dtype = t.dtype(), .device = t.device()}))); },
+      random_leaf({1000}, 12).detach(), 0, "count of positives");
 }
 
 }  // namespace

@@ -17,8 +17,7 @@ const std::vector<double> kPoints = {-3.1, -1.2, -0.4, 0.3, 0.9, 2.7};
 const std::vector<double> kPositive = {0.2, 0.7, 1.3, 2.9};
 constexpr double kStep = 1e-6;
 
-template <typename F>
-void expect_unary_derivative(const F& f, const std::vector<double>& points) {
+template <typename F> void expect_unary_derivative(const F& f, const std::vector<double>& points) {
   for (double x : points) {
     const double y = f.fwd(x);
     const double numeric = (f.fwd(x + kStep) - f.fwd(x - kStep)) / (2 * kStep);
