@@ -18,8 +18,8 @@ namespace minidl::train {
 
 /// Saves and restores some object's tensors by key (an optimizer, an EMA, ...).
 struct StateHandle {
-  std::function<io::TensorMap()> save;
-  std::function<void(const io::TensorMap&)> load;
+  std::function<io::TensorMap()> save = {};
+  std::function<void(const io::TensorMap&)> load = {};
   explicit operator bool() const { return save && load; }
 };
 
@@ -41,10 +41,10 @@ struct TrainingState {
   nn::Module& model;
   StateHandle optimizer = {};                 // empty: no optimizer state
   optim::lr::Scheduler* scheduler = nullptr;  // optional
-  std::map<std::string, StateHandle> extra;   // named additional state (e.g. "ema")
+  std::map<std::string, StateHandle> extra = {};  // named additional state (e.g. "ema")
   int64_t epoch = 0;                          // as the caller counts (e.g. epochs completed)
   int64_t step = 0;                           // optimizer steps completed
-  io::Metadata metadata;                      // the run's config; keys must not start with "minidl."
+  io::Metadata metadata = {};                 // the run's config; keys must not start with "minidl."
   bool generators = true;                     // save/restore the default CPU and CUDA generators
 };
 
