@@ -218,7 +218,8 @@ Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
   Tensor out = make_view(*this, std::move(new_shape), std::move(new_strides), storage_offset());
   if (tracked(*this)) {
     std::vector<int64_t> inverse(dims.size());
-    for (std::size_t i = 0; i < dims.size(); ++i) inverse[normalize_dim(dims[i], dim(), "permute")] = static_cast<int64_t>(i);
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      inverse[normalize_dim(dims[i], dim(), "permute")] = static_cast<int64_t>(i);
     autograd::record("permute", out, {*this}, [inverse](const Tensor& grad) {
       return std::vector<Tensor>{grad.permute(inverse)};
     });
