@@ -1,0 +1,189 @@
+#include "trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "core/autograd.h"
+#include "core/generator.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/loss.h"
+#include "core/ops/reduction.h"
+#include "data/augment.h"
+#include "data/loader.h"
+#include "models/registry.h"
+#include "optim/averaging.h"
+#include "setup.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
+#include "train/progress.h"
+#include "train/report.h"
+
+namespace cifar10 {
+namespace {
+
+using minidl::Device;
+using minidl::Tensor;
+namespace data = minidl::data;
+namespace train = minidl::train;
+
+constexpr int64_t kEvalBatch = 500;
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+// Test loss and accuracy; with tta the softmax of each image and its mirror are averaged.
+Evaluation evaluate(minidl::nn::Module& model, const data::Dataset& test, const data::Augment& augment, bool tta) {
+  minidl::autograd::NoGradGuard no_grad;
+  model.eval();
+  double loss_sum = 0, correct = 0;
+  for (int64_t start = 0; start < test.size(); start += kEvalBatch) {
+    const int64_t n = std::min(kEvalBatch, test.size() - start);
+    const Tensor images = test.images().narrow(0, start, n);
+    const Tensor labels = test.labels().narrow(0, start, n);
+    Tensor logits = model(data::normalize(images, augment));
+    if (tta) {
+      const Tensor mirrored = model(data::normalize(images, augment, /*flip=*/true));
+      logits = minidl::log(0.5 * (minidl::softmax(logits, 1) + minidl::softmax(mirrored, 1)));
+    }
+    loss_sum += minidl::cross_entropy(logits, labels, {.reduction = minidl::Reduction::Sum}).item();
+    correct += minidl::accuracy(logits, labels) * static_cast<double>(n);
+  }
+  model.train();
+  const auto total = static_cast<double>(std::max<int64_t>(test.size(), 1));
+  return {loss_sum / total, correct / total};
+}
+
+Device pick_device(const std::string& flag) {
+  if (flag.empty()) return minidl::cuda_available() ? Device::cuda() : Device::cpu();
+  return Device::parse(flag);
+}
+
+std::string ema_key(std::size_t i) { return std::string("p").append(std::to_string(i)); }
+
+std::vector<std::pair<std::string, std::string>> metadata_of(const Config& c) { return c.describe(); }
+
+}  // namespace
+
+Result run(const Config& config, const data::Dataset& train_set, const data::Dataset& test_set, std::ostream& log) {
+  const Device device = pick_device(config.device);
+  minidl::check_device(device);
+  minidl::manual_seed(config.seed);
+  const data::Dataset train_data = train_set.to(device);
+  const data::Dataset test_data = test_set.to(device);
+  const data::Augment augment = data::Augment::parse(config.augment);
+  const data::Augment plain = data::Augment::parse("none");
+
+  auto model = minidl::models::create(
+      config.model, {.num_classes = train_data.num_classes(), .width = config.width, .dropout = config.dropout});
+  model->to(device);
+  OptimizerSetup opt = make_optimizer(config, *model);
+  data::DataLoader loader(train_data, {.batch_size = config.batch_size, .seed = config.seed, .drop_last = true,
+                                       .device = device});
+  const int64_t steps_per_epoch = loader.num_batches();
+  MINIDL_CHECK(steps_per_epoch > 0, minidl::ValueError, "the training set (", train_data.size(),
+               " images) holds no full batch of ", config.batch_size);
+  auto schedule = make_schedule(config, *opt.optimizer, steps_per_epoch * config.epochs);
+  std::unique_ptr<minidl::optim::ExponentialMovingAverage> ema;
+  if (config.ema) ema = std::make_unique<minidl::optim::ExponentialMovingAverage>(*model, minidl::optim::EmaOptions{
+                                                                                      .decay = *config.ema});
+
+  train::TrainingState state{.model = *model, .optimizer = opt.state, .scheduler = schedule.get()};
+  if (ema)
+    state.extra["ema"] = {[&ema] {
+                            minidl::io::TensorMap out;
+                            const auto& tensors = ema->averaged();
+                            for (std::size_t i = 0; i < tensors.size(); ++i) out[ema_key(i)] = tensors[i];
+                            return out;
+                          },
+                          [&ema](const minidl::io::TensorMap& saved) {
+                            const auto& tensors = ema->averaged();
+                            for (std::size_t i = 0; i < tensors.size(); ++i)
+                              tensors[i].copy_(saved.at(ema_key(i)));
+                          }};
+  for (const auto& [key, value] : metadata_of(config)) state.metadata[key] = value;
+  int64_t first_epoch = 0;
+  if (!config.resume.empty()) {
+    train::load_checkpoint(config.resume, state);
+    first_epoch = state.epoch;
+    log << "resumed " << config.resume << " after epoch " << first_epoch << "\n";
+    if (!config.metrics.empty()) train::keep_epochs_before(config.metrics, first_epoch + 1);
+  }
+  loader.set_epoch(first_epoch);
+
+  std::optional<train::MetricsLog> metrics;
+  if (!config.metrics.empty()) metrics.emplace(config.metrics);
+  train::ProgressBar progress(log);
+  train::ReportData report;
+  report.title = std::string("minidl CIFAR-10: ").append(config.model);
+  report.config = config.describe();
+  if (!config.metrics.empty() && !config.resume.empty()) report.epochs = train::read_metrics(config.metrics);
+
+  Result result;
+  int64_t images_trained = 0;
+  minidl::Generator& generator = minidl::default_generator(device);
+  for (int64_t epoch = first_epoch; epoch < config.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    progress.start_epoch(epoch + 1, config.epochs, steps_per_epoch);
+    double loss_sum = 0, correct = 0;
+    int64_t images_seen = 0;
+    while (auto batch = loader.next()) {
+      const Tensor x = data::augment(batch->images, augment, generator);
+      const Tensor logits = (*model)(x);
+      const Tensor loss = minidl::cross_entropy(logits, batch->labels, {.label_smoothing = config.label_smoothing});
+      opt.optimizer->zero_grad();
+      loss.backward();
+      opt.optimizer->step();
+      if (schedule) schedule->step();
+      if (ema) ema->update();
+      ++state.step;
+      const double step_loss = loss.item();
+      const double step_acc = minidl::accuracy(logits.detach(), batch->labels);
+      const int64_t n = batch->labels.numel();
+      loss_sum += step_loss * static_cast<double>(n);
+      correct += step_acc * static_cast<double>(n);
+      images_seen += n;
+      report.step_loss.push_back(step_loss);
+      progress.step(step_loss, step_acc, n);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.train_s += seconds;
+    const Evaluation eval = evaluate(*model, test_data, plain, config.tta);
+    train::EpochRecord record;
+    record.epoch = epoch + 1;
+    record.train_loss = loss_sum / static_cast<double>(images_seen);
+    record.train_acc = correct / static_cast<double>(images_seen);
+    record.test_loss = eval.loss;
+    record.test_acc = eval.accuracy;
+    record.lr = opt.optimizer->lr(0);
+    record.seconds = seconds;
+    record.images_per_s = static_cast<double>(images_seen) / seconds;
+    std::ostringstream suffix;
+    suffix << std::fixed << std::setprecision(2) << "test_acc " << eval.accuracy * 100 << "%";
+    if (ema) {
+      minidl::optim::AveragedWeightsGuard averaged(*ema);
+      result.ema_test_acc = evaluate(*model, test_data, plain, config.tta).accuracy;
+      record.extra["ema_test_acc"] = result.ema_test_acc;
+      suffix << " ema_test_acc " << result.ema_test_acc * 100 << "%";
+    }
+    progress.end_epoch(suffix.str());
+    result.test_acc = eval.accuracy;
+    result.train_acc = record.train_acc;
+    ++result.epochs_run;
+    images_trained += images_seen;
+    if (metrics) metrics->append(record);
+    report.epochs.push_back(record);
+    if (!config.checkpoint.empty()) {
+      state.epoch = epoch + 1;
+      train::save_checkpoint(config.checkpoint, state);
+    }
+  }
+  result.images_per_s = result.train_s > 0 ? static_cast<double>(images_trained) / result.train_s : 0;
+  if (!config.report.empty()) train::write_report(config.report, report);
+  return result;
+}
+
+}  // namespace cifar10
