@@ -20,10 +20,11 @@ constexpr const char* kReserved = "minidl.";
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
-std::string generator_key(const Device& device) { return std::string(kReserved) + "generator." + device.str(); }
+std::string generator_key(const Device& device) {
+  return std::string(kReserved) + "generator." + device.str();
+}
 
-template <typename T>
-T parse_int(const std::string& text, const std::string& path, const std::string& key) {
+template <typename T> T parse_int(const std::string& text, const std::string& path, const std::string& key) {
   T value{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   MINIDL_CHECK(error == std::errc() && end == text.data() + text.size(), IOError, "checkpoint ", path,
@@ -31,7 +32,8 @@ T parse_int(const std::string& text, const std::string& path, const std::string&
   return value;
 }
 
-const std::string& metadata_at(const io::Metadata& metadata, const std::string& key, const std::string& path) {
+const std::string& metadata_at(const io::Metadata& metadata, const std::string& key,
+                               const std::string& path) {
   const auto found = metadata.find(key);
   MINIDL_CHECK(found != metadata.end(), IOError, "checkpoint ", path, " has no ", key, " in its metadata");
   return found->second;
@@ -69,7 +71,8 @@ std::vector<std::string> model_problems(const nn::StateDict& expected, const io:
     } else if (found->second.shape() != tensor.shape() || found->second.dtype() != tensor.dtype()) {
       problems.push_back("model." + name + " is " + shape_str(found->second.shape()) + " " +
                          std::string(dtype_name(found->second.dtype())) + " in the file but " +
-                         shape_str(tensor.shape()) + " " + std::string(dtype_name(tensor.dtype())) + " in the model");
+                         shape_str(tensor.shape()) + " " + std::string(dtype_name(tensor.dtype())) +
+                         " in the model");
     }
   }
   for (const auto& [name, tensor] : saved)
@@ -88,7 +91,8 @@ io::Safetensors checkpoint_contents(const TrainingState& state) {
     for (const auto& [key, value] : state.scheduler->state_dict())
       out.tensors.emplace("scheduler." + key, full({}, value, {.dtype = DType::Float64}));
   for (const auto& [name, handle] : state.extra) {
-    MINIDL_CHECK(static_cast<bool>(handle), ValueError, "save_checkpoint: extra state '", name, "' has no functions");
+    MINIDL_CHECK(static_cast<bool>(handle), ValueError, "save_checkpoint: extra state '", name,
+                 "' has no functions");
     for (const auto& [key, tensor] : handle.save()) out.tensors.emplace("extra." + name + "." + key, tensor);
     out.metadata[std::string(kReserved) + "extra." + name] = "1";
   }
@@ -120,7 +124,8 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
   const io::Safetensors file = io::load_safetensors(path);
   MINIDL_CHECK(file.metadata.count(kFormatKey) && file.metadata.at(kFormatKey) == kFormat, IOError, path,
                " is not a minidl training checkpoint (", kFormatKey, " should be '", kFormat, "')");
-  const auto epoch = parse_int<int64_t>(metadata_at(file.metadata, "minidl.epoch", path), path, "minidl.epoch");
+  const auto epoch =
+      parse_int<int64_t>(metadata_at(file.metadata, "minidl.epoch", path), path, "minidl.epoch");
   const auto step = parse_int<int64_t>(metadata_at(file.metadata, "minidl.step", path), path, "minidl.step");
 
   // Check everything first.
@@ -132,30 +137,34 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
   if (state.scheduler) {
     for (const auto& [key, unused] : state.scheduler->state_dict()) {
       const auto found = file.tensors.find("scheduler." + key);
-      if (found == file.tensors.end() || found->second.numel() != 1) problems.push_back("missing scheduler." + key);
-      else scheduler[key] = found->second.item();
+      if (found == file.tensors.end() || found->second.numel() != 1)
+        problems.push_back("missing scheduler." + key);
+      else
+        scheduler[key] = found->second.item();
     }
   }
   for (const auto& [name, handle] : state.extra)
-    if (!file.metadata.count(std::string(kReserved) + "extra." + name)) problems.push_back("no extra state '" + name + "'");
+    if (!file.metadata.count(std::string(kReserved) + "extra." + name))
+      problems.push_back("no extra state '" + name + "'");
   std::vector<std::pair<Device, GeneratorState>> generators;
   if (state.generators) {
     for (const auto& [key, value] : file.metadata) {
       const std::string prefix = std::string(kReserved) + "generator.";
-      if (starts_with(key, prefix)) generators.emplace_back(Device::parse(key.substr(prefix.size())),
-                                                            parse_generator(value, path, key));
+      if (starts_with(key, prefix))
+        generators.emplace_back(Device::parse(key.substr(prefix.size())), parse_generator(value, path, key));
     }
     if (!file.metadata.count(generator_key(Device::cpu()))) problems.push_back("no CPU generator state");
   }
-  MINIDL_CHECK(problems.empty(), ValueError, "checkpoint ", path, " does not fit this training state: ",
-               join(problems));
+  MINIDL_CHECK(problems.empty(), ValueError, "checkpoint ", path,
+               " does not fit this training state: ", join(problems));
 
   // Then restore; the optimizer goes first since only it validates its own entries.
   try {
     if (state.optimizer) state.optimizer.load(optimizer);
     state.model.load_state_dict(model, /*strict=*/true);
     if (state.scheduler) state.scheduler->load_state_dict(scheduler);
-    for (auto& [name, handle] : state.extra) handle.load(with_prefix_removed(file.tensors, "extra." + name + "."));
+    for (auto& [name, handle] : state.extra)
+      handle.load(with_prefix_removed(file.tensors, "extra." + name + "."));
   } catch (const Error& error) {
     throw ValueError("checkpoint " + path + ": " + error.what());
   }

@@ -25,27 +25,28 @@ struct StateHandle {
 
 /// A handle on anything with state_dict() -> map<string, Tensor> and load_state_dict(map):
 /// every optim::FusedOptimizer (SGD, Adam, ...).
-template <typename T>
-StateHandle state_handle(T& object) {
+template <typename T> StateHandle state_handle(T& object) {
   return {[&object] {
             io::TensorMap out;
             for (auto& [key, tensor] : object.state_dict()) out.emplace(key, tensor);
             return out;
           },
-          [&object](const io::TensorMap& state) { object.load_state_dict({state.begin(), state.end()}); }};
+          [&object](const io::TensorMap& state) {
+            object.load_state_dict({state.begin(), state.end()});
+          }};
 }
 
 /// What a checkpoint saves and restores. References and pointers name live objects;
 /// epoch, step and metadata are values that load_checkpoint overwrites.
 struct TrainingState {
   nn::Module& model;
-  StateHandle optimizer = {};                 // empty: no optimizer state
-  optim::lr::Scheduler* scheduler = nullptr;  // optional
+  StateHandle optimizer = {};                     // empty: no optimizer state
+  optim::lr::Scheduler* scheduler = nullptr;      // optional
   std::map<std::string, StateHandle> extra = {};  // named additional state (e.g. "ema")
-  int64_t epoch = 0;                          // as the caller counts (e.g. epochs completed)
-  int64_t step = 0;                           // optimizer steps completed
-  io::Metadata metadata = {};                 // the run's config; keys must not start with "minidl."
-  bool generators = true;                     // save/restore the default CPU and CUDA generators
+  int64_t epoch = 0;                              // as the caller counts (e.g. epochs completed)
+  int64_t step = 0;                               // optimizer steps completed
+  io::Metadata metadata = {};                     // the run's config; keys must not start with "minidl."
+  bool generators = true;                         // save/restore the default CPU and CUDA generators
 };
 
 /// Writes the checkpoint atomically: a failed save leaves the previous file in place.

@@ -18,11 +18,14 @@ using Json = nlohmann::json;
 
 struct Field {
   const char* name;
-  double EpochRecord::* member;
+  double EpochRecord::*member;
 };
-constexpr Field kFields[] = {{"train_loss", &EpochRecord::train_loss}, {"train_acc", &EpochRecord::train_acc},
-                             {"test_loss", &EpochRecord::test_loss},   {"test_acc", &EpochRecord::test_acc},
-                             {"lr", &EpochRecord::lr},                 {"seconds", &EpochRecord::seconds},
+constexpr Field kFields[] = {{"train_loss", &EpochRecord::train_loss},
+                             {"train_acc", &EpochRecord::train_acc},
+                             {"test_loss", &EpochRecord::test_loss},
+                             {"test_acc", &EpochRecord::test_acc},
+                             {"lr", &EpochRecord::lr},
+                             {"seconds", &EpochRecord::seconds},
                              {"images_per_s", &EpochRecord::images_per_s}};
 
 Json number(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
@@ -49,8 +52,8 @@ std::string to_json_line(const EpochRecord& record) {
   json["epoch"] = record.epoch;
   for (const Field& field : kFields) json[field.name] = number(record.*field.member);
   const auto add = [&](const std::string& key, Json value) {
-    MINIDL_CHECK(!json.contains(key), ValueError, "metrics record of epoch ", record.epoch, ": extra field \"",
-                 key, "\" is already a field");
+    MINIDL_CHECK(!json.contains(key), ValueError, "metrics record of epoch ", record.epoch,
+                 ": extra field \"", key, "\" is already a field");
     json[key] = std::move(value);
   };
   for (const auto& [key, value] : record.extra) add(key, number(value));
@@ -83,8 +86,10 @@ EpochRecord parse_json_line(const std::string& line, const std::string& where) {
     MINIDL_CHECK(value.is_number() || value.is_null(), ValueError, where, ": \"", key,
                  "\" must be a number, null or a string");
     const double number = value.is_null() ? kNoValue : value.get<double>();
-    if (known) *known = number;
-    else record.extra[key] = number;
+    if (known)
+      *known = number;
+    else
+      record.extra[key] = number;
   }
   return record;
 }

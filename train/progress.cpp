@@ -12,8 +12,7 @@
 
 namespace minidl::train {
 namespace {
-template <typename... Args>
-std::string format(const char* pattern, Args... args) {
+template <typename... Args> std::string format(const char* pattern, Args... args) {
   char buffer[128];
   std::snprintf(buffer, sizeof(buffer), pattern, args...);
   return buffer;
@@ -34,8 +33,9 @@ bool is_terminal(const std::ostream& out) {
 std::string format_duration(double seconds) {
   const auto total = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
   const int64_t h = total / 3600, m = total / 60 % 60, s = total % 60;
-  if (h > 0) return format("%lld:%02lld:%02lld", static_cast<long long>(h), static_cast<long long>(m),
-                           static_cast<long long>(s));
+  if (h > 0)
+    return format("%lld:%02lld:%02lld", static_cast<long long>(h), static_cast<long long>(m),
+                  static_cast<long long>(s));
   return format("%lld:%02lld", static_cast<long long>(m), static_cast<long long>(s));
 }
 
@@ -57,7 +57,8 @@ void ProgressBar::refresh_times() {
   snap_.elapsed_s = options_.clock() - epoch_start_;
   snap_.images_per_s = snap_.elapsed_s > 0 ? static_cast<double>(images_) / snap_.elapsed_s : 0.0;
   const int64_t left = std::max<int64_t>(0, snap_.total_steps - snap_.step);
-  snap_.eta_s = snap_.step > 0 ? snap_.elapsed_s / static_cast<double>(snap_.step) * static_cast<double>(left) : 0;
+  snap_.eta_s =
+      snap_.step > 0 ? snap_.elapsed_s / static_cast<double>(snap_.step) * static_cast<double>(left) : 0;
 }
 
 void ProgressBar::step(double loss, double accuracy, int64_t images) {
@@ -73,9 +74,10 @@ void ProgressBar::step(double loss, double accuracy, int64_t images) {
     snap_.accuracy = correct_sum_ / accuracy_weight_;
   }
   const double since_draw = options_.clock() - last_draw_;
-  const bool due = terminal_ ? (!drawn_once_ || since_draw >= options_.redraw_interval_s)
-                             : (since_draw >= options_.line_interval_s ||
-                                (options_.line_every_steps > 0 && snap_.step % options_.line_every_steps == 0));
+  const bool due = terminal_
+                       ? (!drawn_once_ || since_draw >= options_.redraw_interval_s)
+                       : (since_draw >= options_.line_interval_s ||
+                          (options_.line_every_steps > 0 && snap_.step % options_.line_every_steps == 0));
   if (due) draw(false);
 }
 
@@ -84,7 +86,8 @@ void ProgressBar::end_epoch(const std::string& suffix) {
   std::string text = line(true);
   if (!suffix.empty()) text += "  " + suffix;
   if (terminal_) {
-    out_ << '\r' << text << std::string(drawn_width_ > text.size() ? drawn_width_ - text.size() : 0, ' ') << '\n';
+    out_ << '\r' << text << std::string(drawn_width_ > text.size() ? drawn_width_ - text.size() : 0, ' ')
+         << '\n';
   } else {
     out_ << text << '\n';
   }

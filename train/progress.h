@@ -37,11 +37,11 @@ struct ProgressOptions {
 struct ProgressSnapshot {
   int64_t epoch = 0, total_epochs = 0;
   int64_t step = 0, total_steps = 0;
-  double mean_loss = 0;      // image-weighted mean over the epoch so far
-  double accuracy = -1;      // image-weighted mean, in [0, 1]; negative when never given
-  double images_per_s = 0;   // since the epoch started
+  double mean_loss = 0;     // image-weighted mean over the epoch so far
+  double accuracy = -1;     // image-weighted mean, in [0, 1]; negative when never given
+  double images_per_s = 0;  // since the epoch started
   double elapsed_s = 0;
-  double eta_s = 0;          // from the mean step time so far
+  double eta_s = 0;  // from the mean step time so far
 };
 
 class ProgressBar {

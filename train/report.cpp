@@ -24,12 +24,14 @@ std::string general(double value) {
   return buffer;
 }
 
-bool any_finite(const std::vector<EpochRecord>& epochs, double EpochRecord::* field) {
-  return std::any_of(epochs.begin(), epochs.end(), [&](const EpochRecord& r) { return std::isfinite(r.*field); });
+bool any_finite(const std::vector<EpochRecord>& epochs, double EpochRecord::*field) {
+  return std::any_of(epochs.begin(), epochs.end(),
+                     [&](const EpochRecord& r) { return std::isfinite(r.*field); });
 }
 
-Series epoch_series(const std::vector<EpochRecord>& epochs, const std::string& name, double EpochRecord::* field,
-                    double scale, const std::string& color, const std::string& dash = "") {
+Series epoch_series(const std::vector<EpochRecord>& epochs, const std::string& name,
+                    double EpochRecord::*field, double scale, const std::string& color,
+                    const std::string& dash = "") {
   Series series{.name = name, .color = color, .marker_radius = epochs.size() <= 60 ? 3.0 : 0.0, .dash = dash};
   for (const EpochRecord& r : epochs) {
     series.x.push_back(static_cast<double>(r.epoch));
@@ -60,7 +62,8 @@ std::string row(const std::string& key, const std::string& value) {
 std::string final_numbers(const std::vector<EpochRecord>& epochs) {
   if (epochs.empty()) return "<p>No epochs recorded.</p>\n";
   const EpochRecord& last = epochs.back();
-  std::string rows = row("epochs", std::to_string(epochs.size()) + " (last: " + std::to_string(last.epoch) + ")");
+  std::string rows =
+      row("epochs", std::to_string(epochs.size()) + " (last: " + std::to_string(last.epoch) + ")");
   const auto add = [&](const std::string& key, double value, const std::string& text) {
     if (std::isfinite(value)) rows += row(key, text);
   };
@@ -71,7 +74,9 @@ std::string final_numbers(const std::vector<EpochRecord>& epochs) {
   const EpochRecord* best = nullptr;
   for (const EpochRecord& r : epochs)
     if (std::isfinite(r.test_acc) && (!best || r.test_acc > best->test_acc)) best = &r;
-  if (best) rows += row("best test accuracy", fixed(100 * best->test_acc, 2) + "% (epoch " + std::to_string(best->epoch) + ")");
+  if (best)
+    rows += row("best test accuracy",
+                fixed(100 * best->test_acc, 2) + "% (epoch " + std::to_string(best->epoch) + ")");
   add("final lr", last.lr, general(last.lr));
   double seconds = 0, images_per_s = 0;
   int timed = 0, rated = 0;
@@ -118,14 +123,16 @@ std::string render_report(const ReportData& data) {
   std::string charts;
   charts += epoch_chart(data, "loss", "Loss", "loss", 1.0,
                         {{"train loss", &EpochRecord::train_loss}, {"test loss", &EpochRecord::test_loss}});
-  charts += epoch_chart(data, "accuracy", "Accuracy", "accuracy (%)", 100.0,
-                        {{"train accuracy", &EpochRecord::train_acc}, {"test accuracy", &EpochRecord::test_acc}});
+  charts +=
+      epoch_chart(data, "accuracy", "Accuracy", "accuracy (%)", 100.0,
+                  {{"train accuracy", &EpochRecord::train_acc}, {"test accuracy", &EpochRecord::test_acc}});
   charts += epoch_chart(data, "lr", "Learning rate", "learning rate", 1.0, {{"lr", &EpochRecord::lr}});
   if (!data.step_loss.empty()) {
     auto [x, y] = bin_step_loss(data.step_loss);
     SvgChart chart(1296, 360);
     chart.set_id("step-loss").set_x_label("step").set_y_label("loss").set_integer_x();
-    chart.set_title(x.size() < data.step_loss.size() ? "Training loss per step (bin means)" : "Training loss per step");
+    chart.set_title(x.size() < data.step_loss.size() ? "Training loss per step (bin means)"
+                                                     : "Training loss per step");
     chart.add_series({.name = "train loss", .x = std::move(x), .y = std::move(y), .line_width = 1.25});
     charts += chart.render();
   }

@@ -27,8 +27,8 @@ std::string num(double value) {
 
 double nice_step(double lo, double hi, int max_ticks) {
   const double span = hi - lo;
-  MINIDL_CHECK(std::isfinite(span) && span > 0 && max_ticks >= 2, ValueError, "nice_step: needs lo < hi (got ",
-               lo, ", ", hi, ") and max_ticks >= 2 (got ", max_ticks, ")");
+  MINIDL_CHECK(std::isfinite(span) && span > 0 && max_ticks >= 2, ValueError,
+               "nice_step: needs lo < hi (got ", lo, ", ", hi, ") and max_ticks >= 2 (got ", max_ticks, ")");
   const double raw = span / (max_ticks - 1);
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   const double normalized = raw / magnitude;
@@ -99,8 +99,8 @@ const std::string& palette_color(std::size_t index) {
 }
 
 SvgChart::SvgChart(int width, int height) : width_(width), height_(height) {
-  MINIDL_CHECK(width > kLeft + kRight + 10 && height > kTop + kBottom + 10, ValueError,
-               "SvgChart: ", width, "x", height, " pixels leaves no room to plot");
+  MINIDL_CHECK(width > kLeft + kRight + 10 && height > kTop + kBottom + 10, ValueError, "SvgChart: ", width,
+               "x", height, " pixels leaves no room to plot");
 }
 
 SvgChart& SvgChart::set_title(std::string title) { return title_ = std::move(title), *this; }
@@ -158,7 +158,9 @@ AxisScale SvgChart::y_axis() const {
   return auto_axis(extent.lo, extent.hi);
 }
 
-SvgChart::Box SvgChart::plot_box() const { return {kLeft, kTop, width_ - kLeft - kRight, height_ - kTop - kBottom}; }
+SvgChart::Box SvgChart::plot_box() const {
+  return {kLeft, kTop, width_ - kLeft - kRight, height_ - kTop - kBottom};
+}
 
 SvgChart::Frame SvgChart::frame() const { return {x_axis(), y_axis(), plot_box()}; }
 
@@ -178,30 +180,34 @@ std::string SvgChart::render_axes(const Frame& f) const {
   const AxisScale &xs = f.xs, &ys = f.ys;
   const double right = b.left + b.width, bottom = b.top + b.height;
   std::string out = "<g class=\"grid\" stroke=\"#e6e6e6\" stroke-width=\"1\">\n";
-  for (double t : xs.ticks) out += "<line x1=\"" + num(f.px(t)) + "\" y1=\"" + num(b.top) + "\" x2=\"" +
-                                   num(f.px(t)) + "\" y2=\"" + num(bottom) + "\"/>\n";
-  for (double t : ys.ticks) out += "<line x1=\"" + num(b.left) + "\" y1=\"" + num(f.py(t)) + "\" x2=\"" +
-                                   num(right) + "\" y2=\"" + num(f.py(t)) + "\"/>\n";
-  out += "</g>\n<rect class=\"frame\" x=\"" + num(b.left) + "\" y=\"" + num(b.top) + "\" width=\"" + num(b.width) +
-         "\" height=\"" + num(b.height) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  for (double t : xs.ticks)
+    out += "<line x1=\"" + num(f.px(t)) + "\" y1=\"" + num(b.top) + "\" x2=\"" + num(f.px(t)) + "\" y2=\"" +
+           num(bottom) + "\"/>\n";
+  for (double t : ys.ticks)
+    out += "<line x1=\"" + num(b.left) + "\" y1=\"" + num(f.py(t)) + "\" x2=\"" + num(right) + "\" y2=\"" +
+           num(f.py(t)) + "\"/>\n";
+  out += "</g>\n<rect class=\"frame\" x=\"" + num(b.left) + "\" y=\"" + num(b.top) + "\" width=\"" +
+         num(b.width) + "\" height=\"" + num(b.height) + "\" fill=\"none\" stroke=\"#444\"/>\n";
   out += "<g class=\"x-ticks\" text-anchor=\"middle\">\n";
   for (double t : xs.ticks)
     out += "<line x1=\"" + num(f.px(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(f.px(t)) + "\" y2=\"" +
-           num(bottom + 5) + "\" stroke=\"#444\"/><text class=\"tick-label\" x=\"" + num(f.px(t)) + "\" y=\"" +
-           num(bottom + 18) + "\">" + xml_escape(format_tick(t, xs.step)) + "</text>\n";
+           num(bottom + 5) + "\" stroke=\"#444\"/><text class=\"tick-label\" x=\"" + num(f.px(t)) +
+           "\" y=\"" + num(bottom + 18) + "\">" + xml_escape(format_tick(t, xs.step)) + "</text>\n";
   out += "</g>\n<g class=\"y-ticks\" text-anchor=\"end\">\n";
   for (double t : ys.ticks)
-    out += "<line x1=\"" + num(b.left - 5) + "\" y1=\"" + num(f.py(t)) + "\" x2=\"" + num(b.left) + "\" y2=\"" +
-           num(f.py(t)) + "\" stroke=\"#444\"/><text class=\"tick-label\" x=\"" + num(b.left - 8) +
-           "\" y=\"" + num(f.py(t) + 4) + "\">" + xml_escape(format_tick(t, ys.step)) + "</text>\n";
+    out += "<line x1=\"" + num(b.left - 5) + "\" y1=\"" + num(f.py(t)) + "\" x2=\"" + num(b.left) +
+           "\" y2=\"" + num(f.py(t)) + "\" stroke=\"#444\"/><text class=\"tick-label\" x=\"" +
+           num(b.left - 8) + "\" y=\"" + num(f.py(t) + 4) + "\">" + xml_escape(format_tick(t, ys.step)) +
+           "</text>\n";
   out += "</g>\n";
   if (!x_label_.empty())
     out += "<text class=\"axis-label\" x=\"" + num(b.left + b.width / 2) + "\" y=\"" + num(height_ - 10.0) +
            "\" text-anchor=\"middle\">" + xml_escape(x_label_) + "</text>\n";
   if (!y_label_.empty()) {
     const std::string cx = num(16), cy = num(b.top + b.height / 2);
-    out += "<text class=\"axis-label\" x=\"" + cx + "\" y=\"" + cy + "\" text-anchor=\"middle\" transform=\"rotate(-90 " +
-           cx + " " + cy + ")\">" + xml_escape(y_label_) + "</text>\n";
+    out += "<text class=\"axis-label\" x=\"" + cx + "\" y=\"" + cy +
+           "\" text-anchor=\"middle\" transform=\"rotate(-90 " + cx + " " + cy + ")\">" +
+           xml_escape(y_label_) + "</text>\n";
   }
   return out;
 }
@@ -252,8 +258,9 @@ std::string SvgChart::render_legend() const {
   const Box b = plot_box();
   const double w = 40 + 7.0 * static_cast<double>(longest), h = 8 + 18.0 * static_cast<double>(named.size());
   const double x = b.left + b.width - w - 8, y = b.top + 8;
-  std::string out = "<g class=\"legend\">\n<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) +
-                    "\" height=\"" + num(h) + "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
+  std::string out = "<g class=\"legend\">\n<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" +
+                    num(w) + "\" height=\"" + num(h) +
+                    "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
   for (std::size_t i = 0; i < named.size(); ++i) {
     const double row = y + 16 + 18.0 * static_cast<double>(i);
     const Series& s = *named[i];
@@ -274,8 +281,9 @@ std::string SvgChart::render() const {
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"" + xml_escape(id_) + "\" width=\"" + w +
                     "\" height=\"" + h + "\" viewBox=\"0 0 " + w + " " + h +
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  out += "<defs><clipPath id=\"" + xml_escape(id_) + "-plot\"><rect x=\"" + num(b.left) + "\" y=\"" + num(b.top) +
-         "\" width=\"" + num(b.width) + "\" height=\"" + num(b.height) + "\"/></clipPath></defs>\n";
+  out += "<defs><clipPath id=\"" + xml_escape(id_) + "-plot\"><rect x=\"" + num(b.left) + "\" y=\"" +
+         num(b.top) + "\" width=\"" + num(b.width) + "\" height=\"" + num(b.height) +
+         "\"/></clipPath></defs>\n";
   out += "<rect width=\"" + w + "\" height=\"" + h + "\" fill=\"white\"/>\n";
   if (!title_.empty())
     out += "<text class=\"title\" x=\"" + num(width_ / 2.0) +

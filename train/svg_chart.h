@@ -36,12 +36,12 @@ std::string xml_escape(const std::string& text);
 const std::string& palette_color(std::size_t index);
 
 struct Series {
-  std::string name = {};           // legend text; empty: no legend entry
+  std::string name = {};               // legend text; empty: no legend entry
   std::vector<double> x = {}, y = {};  // same length; a non-finite point breaks the line
-  std::string color = {};          // any CSS colour; empty: the next palette colour
-  double line_width = 2.0;         // 0: no line
-  double marker_radius = 0;        // > 0: a circle at each point
-  std::string dash = {};           // SVG stroke-dasharray ("6 3"); empty: solid
+  std::string color = {};              // any CSS colour; empty: the next palette colour
+  double line_width = 2.0;             // 0: no line
+  double marker_radius = 0;            // > 0: a circle at each point
+  std::string dash = {};               // SVG stroke-dasharray ("6 3"); empty: solid
 };
 
 class SvgChart {

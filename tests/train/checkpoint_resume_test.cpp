@@ -15,9 +15,9 @@
 #include "core/io/atomic_file.h"
 #include "core/ops/loss.h"
 #include "optim/algorithms.h"
+#include "support/gpu_test.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_fixtures.h"
-#include "support/gpu_test.h"
 
 namespace minidl::train {
 namespace {
@@ -41,7 +41,8 @@ struct Run {
       optimizer = std::move(opt);
     } else {
       auto opt = std::make_unique<optim::SGD>(
-          model->parameters(), optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
+          model->parameters(),
+          optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
       optimizer_state = state_handle(*opt);
       optimizer = std::move(opt);
     }
@@ -55,8 +56,8 @@ struct Run {
     const Device device = model->weight.device();
     const Tensor x = randn({8, 4}, {.device = device});
     const Tensor noise = randn({8}, {.device = device});
-    const Tensor target = add(sum(mul(x, from_vector<float>({1.f, -2.f, 0.5f, 3.f}, {4}, device)), {1}),
-                              mul(noise, 0.1));
+    const Tensor target =
+        add(sum(mul(x, from_vector<float>({1.f, -2.f, 0.5f, 3.f}, {4}, device)), {1}), mul(noise, 0.1));
     const Tensor loss = mse_loss((*model)(x), target);
     optimizer->zero_grad();
     loss.backward();

@@ -19,14 +19,15 @@
 namespace minidl::train {
 namespace {
 
-using test::Tiny;
 using test::temp_dir;
+using test::Tiny;
 
 struct Trained {
   Tiny model;
   optim::SGD sgd;
   optim::lr::StepLR schedule;
-  Trained() : sgd(model.parameters(), {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-2}), schedule(sgd, 1, 0.5) {}
+  Trained()
+      : sgd(model.parameters(), {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-2}), schedule(sgd, 1, 0.5) {}
   TrainingState state() { return {.model = model, .optimizer = state_handle(sgd), .scheduler = &schedule}; }
   /// One SGD step on fixed gradients (different each call), then a schedule step.
   void step(int k) {
@@ -94,15 +95,16 @@ TEST(Checkpoint, IsOneSafetensorsFileWithNamedParts) {
   state.metadata = {{"config", "{\"lr\": 0.1}"}};
   save_checkpoint(path, state);
   const io::Safetensors file = io::load_safetensors(path);
-  for (const char* key : {"model.weight", "model.count", "model.inner.bias", "optimizer.param_groups.0.lr",
-                          "optimizer.state.0.0.0", "optimizer.state.0.0.step", "scheduler.last_epoch",
-                          "scheduler.base_lr.0"})
+  for (const char* key :
+       {"model.weight", "model.count", "model.inner.bias", "optimizer.param_groups.0.lr",
+        "optimizer.state.0.0.0", "optimizer.state.0.0.step", "scheduler.last_epoch", "scheduler.base_lr.0"})
     EXPECT_TRUE(file.tensors.count(key)) << key;
   EXPECT_EQ(file.tensors.at("scheduler.last_epoch").dtype(), DType::Float64);
   EXPECT_EQ(file.tensors.at("scheduler.last_epoch").item(), 1.0);
   EXPECT_EQ(file.metadata.at("minidl.epoch"), "5");
   const GeneratorState g = default_generator().state();
-  EXPECT_EQ(file.metadata.at("minidl.generator.cpu"), std::to_string(g.seed) + " " + std::to_string(g.offset));
+  EXPECT_EQ(file.metadata.at("minidl.generator.cpu"),
+            std::to_string(g.seed) + " " + std::to_string(g.offset));
   EXPECT_EQ(checkpoint_metadata(path), state.metadata) << "only the run's own metadata";
   std::filesystem::remove_all(dir);
 }
@@ -200,7 +202,9 @@ TEST(Checkpoint, RoundTripsExtraState) {
   Tiny model;
   Tensor shadow = from_vector<double>({1.5, -2.5});
   TrainingState state{.model = model};
-  state.extra["ema"] = {[&] { return io::TensorMap{{"shadow", shadow}}; },
+  state.extra["ema"] = {[&] {
+                          return io::TensorMap{{"shadow", shadow}};
+                        },
                         [&](const io::TensorMap& saved) { shadow.copy_(saved.at("shadow")); }};
   save_checkpoint(path, state);
   EXPECT_TRUE(io::load_safetensors(path).tensors.count("extra.ema.shadow"));

@@ -60,7 +60,8 @@ inline std::string markup_problem(const std::string& text) {
     }
     if (closing) {
       if (open.empty() || open.back() != name)
-        return "</" + name + "> closes <" + (open.empty() ? std::string("nothing") : open.back()) + ">" + at(i);
+        return "</" + name + "> closes <" + (open.empty() ? std::string("nothing") : open.back()) + ">" +
+               at(i);
       open.pop_back();
     } else if (!self_closed) {
       open.push_back(name);

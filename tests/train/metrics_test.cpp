@@ -17,7 +17,8 @@ namespace minidl::train {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("minidl_" + name + "_" + std::to_string(::getpid()))).string();
+  return (std::filesystem::temp_directory_path() / ("minidl_" + name + "_" + std::to_string(::getpid())))
+      .string();
 }
 
 EpochRecord record(int64_t epoch) {
@@ -99,7 +100,8 @@ TEST(Metrics, FlushesEachRecordAndAppendsOrTruncates) {
 
 TEST(Metrics, ATornLastLineIsSkippedAndCutBeforeAppending) {
   const std::string path = temp_path("metrics_torn.jsonl");
-  std::ofstream(path) << to_json_line(record(1)) << "\n" << R"({"epoch":2,"train_lo)";
+  std::ofstream(path) << to_json_line(record(1)) << "\n"
+                      << R"({"epoch":2,"train_lo)";
   ASSERT_EQ(read_metrics(path).size(), 1u);
   {
     MetricsLog log(path);
@@ -123,7 +125,9 @@ TEST(Metrics, ATornLastLineIsSkippedAndCutBeforeAppending) {
 
 TEST(Metrics, ABadLineNamesFileAndLine) {
   const std::string path = temp_path("metrics_bad.jsonl");
-  std::ofstream(path) << to_json_line(record(1)) << "\n\n" << R"({"train_loss": 1})" << "\n";
+  std::ofstream(path) << to_json_line(record(1)) << "\n\n"
+                      << R"({"train_loss": 1})"
+                      << "\n";
   try {
     read_metrics(path);
     FAIL() << "a record without epoch was accepted";
@@ -131,7 +135,8 @@ TEST(Metrics, ABadLineNamesFileAndLine) {
     EXPECT_NE(std::string(error.what()).find(path + ":3"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("epoch"), std::string::npos) << error.what();
   }
-  std::ofstream(path) << R"({"epoch": 1, "lr": "fast"})" << "\n";
+  std::ofstream(path) << R"({"epoch": 1, "lr": "fast"})"
+                      << "\n";
   EXPECT_THROW(read_metrics(path), IOError);
   std::ofstream(path) << "not json\n";
   EXPECT_THROW(read_metrics(path), IOError);

@@ -20,7 +20,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 bool has_control_chars(const std::string& text) {
-  return std::any_of(text.begin(), text.end(), [](char c) { return c != '\n' && static_cast<unsigned char>(c) < 0x20; });
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return c != '\n' && static_cast<unsigned char>(c) < 0x20; });
 }
 
 struct FakeClock {
@@ -69,7 +70,8 @@ TEST(Progress, PlainLinesAreRateLimitedByTime) {
 TEST(Progress, PlainLinesEveryNSteps) {
   std::ostringstream out;
   FakeClock time;
-  ProgressBar bar(out, {.terminal = false, .line_interval_s = 1e9, .line_every_steps = 25, .clock = time.clock()});
+  ProgressBar bar(out,
+                  {.terminal = false, .line_interval_s = 1e9, .line_every_steps = 25, .clock = time.clock()});
   for (int epoch = 1; epoch <= 2; ++epoch) {
     bar.start_epoch(epoch, 2, 60);
     for (int step = 1; step <= 60; ++step) {

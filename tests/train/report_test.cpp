@@ -84,7 +84,8 @@ TEST(Report, HasOneChartPerQuantityWithAPointPerEpoch) {
     ASSERT_EQ(lines.size(), want.legend.size()) << want.id;
     for (const auto& line : lines) EXPECT_EQ(test::polyline_points(line).size(), 5u) << want.id;
     EXPECT_EQ(texts_of_class(svg, "legend-entry"), want.legend) << want.id;
-    EXPECT_EQ(texts_of_class(svg, "axis-label"), (std::vector<std::string>{"epoch", want.y_label})) << want.id;
+    EXPECT_EQ(texts_of_class(svg, "axis-label"), (std::vector<std::string>{"epoch", want.y_label}))
+        << want.id;
     EXPECT_EQ(texts_of_class(svg, "tick-label")[0], "1") << want.id << ": epochs tick on whole numbers";
   }
   // Accuracy is drawn in percent: the last train accuracy 0.9 sits at y = 90.

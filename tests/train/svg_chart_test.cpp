@@ -25,12 +25,12 @@ std::vector<std::string> texts_of_class(const std::string& svg, const std::strin
 }
 
 TEST(SvgChart, NiceStepsAreOneTwoOrFiveTimesAPowerOfTen) {
-  EXPECT_DOUBLE_EQ(nice_step(0, 1), 0.2);       // raw 0.2
-  EXPECT_DOUBLE_EQ(nice_step(0, 10), 2);        // raw 2
-  EXPECT_DOUBLE_EQ(nice_step(0, 0.07), 0.02);   // raw 0.014 -> 0.02
-  EXPECT_DOUBLE_EQ(nice_step(3, 1003), 200);    // raw 200
-  EXPECT_DOUBLE_EQ(nice_step(0, 30, 4), 10);    // raw 10
-  EXPECT_DOUBLE_EQ(nice_step(0, 31, 4), 20);    // raw 10.33 -> 20
+  EXPECT_DOUBLE_EQ(nice_step(0, 1), 0.2);          // raw 0.2
+  EXPECT_DOUBLE_EQ(nice_step(0, 10), 2);           // raw 2
+  EXPECT_DOUBLE_EQ(nice_step(0, 0.07), 0.02);      // raw 0.014 -> 0.02
+  EXPECT_DOUBLE_EQ(nice_step(3, 1003), 200);       // raw 200
+  EXPECT_DOUBLE_EQ(nice_step(0, 30, 4), 10);       // raw 10
+  EXPECT_DOUBLE_EQ(nice_step(0, 31, 4), 20);       // raw 10.33 -> 20
   EXPECT_DOUBLE_EQ(nice_step(-1e-4, 1e-4), 5e-5);  // raw 4e-5 -> 5e-5
   EXPECT_THROW(nice_step(1, 1), ValueError);
 }
@@ -120,7 +120,7 @@ TEST(SvgChart, RendersSeriesTicksLabelsAndLegend) {
 
   // x 1..4: raw step 0.6 -> 1, range [1, 4]; y 0.7 .. 2.1: raw 0.28 -> 0.5, range [0.5, 2.5].
   EXPECT_EQ(texts_of_class(svg, "tick-label"),
-            (std::vector<std::string>{"1", "2", "3", "4",                 // x
+            (std::vector<std::string>{"1", "2", "3", "4",                    // x
                                       "0.5", "1.0", "1.5", "2.0", "2.5"}));  // y
   EXPECT_EQ(texts_of_class(svg, "axis-label"), (std::vector<std::string>{"epoch", "loss"}));
   EXPECT_EQ(texts_of_class(svg, "legend-entry"), (std::vector<std::string>{"train", "test"}));
@@ -137,7 +137,8 @@ TEST(SvgChart, IntegerAxisTicksOnWholeNumbers) {
   const std::string svg = chart.render();
   const auto labels = texts_of_class(svg, "tick-label");
   ASSERT_GE(labels.size(), 3u);
-  EXPECT_EQ(std::vector<std::string>(labels.begin(), labels.begin() + 3), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(std::vector<std::string>(labels.begin(), labels.begin() + 3),
+            (std::vector<std::string>{"1", "2", "3"}));
 }
 
 TEST(SvgChart, TheMarkupCheckerCatchesBrokenMarkup) {
