@@ -39,6 +39,14 @@ const std::string& metadata_at(const io::Metadata& metadata, const std::string& 
   return found->second;
 }
 
+Device parse_device(const std::string& text, const std::string& path, const std::string& key) {
+  try {
+    return Device::parse(text);
+  } catch (const ValueError&) {
+    throw IOError("checkpoint " + path + ": metadata key " + key + " names no device");
+  }
+}
+
 GeneratorState parse_generator(const std::string& text, const std::string& path, const std::string& key) {
   const auto space = text.find(' ');
   MINIDL_CHECK(space != std::string::npos, IOError, "checkpoint ", path, ": metadata ", key, " = '", text,
@@ -151,7 +159,8 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
     for (const auto& [key, value] : file.metadata) {
       const std::string prefix = std::string(kReserved) + "generator.";
       if (starts_with(key, prefix))
-        generators.emplace_back(Device::parse(key.substr(prefix.size())), parse_generator(value, path, key));
+        generators.emplace_back(parse_device(key.substr(prefix.size()), path, key),
+                                parse_generator(value, path, key));
     }
     if (!file.metadata.count(generator_key(Device::cpu()))) problems.push_back("no CPU generator state");
   }

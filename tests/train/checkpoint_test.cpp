@@ -123,6 +123,10 @@ TEST(Checkpoint, RestoresCudaGeneratorStatesItFinds) {
   contents.metadata["minidl.generator.cuda:0"] = "42 x";
   io::save_safetensors(path, contents.tensors, contents.metadata);
   EXPECT_THROW(load_checkpoint(path, state), IOError);
+  contents.metadata.erase("minidl.generator.cuda:0");
+  contents.metadata["minidl.generator.tpu"] = "1 2";
+  io::save_safetensors(path, contents.tensors, contents.metadata);
+  EXPECT_THROW(load_checkpoint(path, state), IOError);
   std::filesystem::remove_all(dir);
 }
 
