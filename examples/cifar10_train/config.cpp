@@ -34,6 +34,8 @@ std::vector<std::pair<std::string, std::string>> Config::describe() const {
 std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
   Config c;
   CLI::App app{"Train a CIFAR-10 classifier with minidl. Prints 'final test_acc=... train_s=... imgs_per_s=...'."};
+  // A flag given twice takes its last value, so scripts can set defaults that users override.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--data", c.data_dir, "CIFAR-10 binary folder (else $CIFAR10_DIR, else data/cifar-10-batches-bin)");
   app.add_option("--device", c.device, "cpu, cuda or cuda:N (default: cuda when available)");
   app.add_option("--model", c.model, "small_cnn | resnet9 | resnet18 | mlp")->capture_default_str();
