@@ -113,10 +113,10 @@ void matmul_into(const Tensor& a, const Tensor& b, const Tensor& out, double alp
                "matmul: devices differ: ", a.device(), " @ ", b.device(), " -> ", out.device());
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
   const Shape batch = batch_of(out.shape());
-  Shape ab;
+  Shape ab, all;  // the operands' batch dims must broadcast to exactly the output's
   MINIDL_CHECK(b.size(-2) == k && out.size(-2) == m && out.size(-1) == n &&
                    broadcast_batch(batch_of(a.shape()), batch_of(b.shape()), ab) &&
-                   broadcast_batch(ab, batch, ab) && ab == batch,
+                   broadcast_batch(ab, batch, all) && all == batch,
                ShapeError, "matmul: shapes ", shape_str(a.shape()), " @ ", shape_str(b.shape()),
                " do not give ", shape_str(out.shape()));
   MINIDL_CHECK(out.is_contiguous(), ValueError, "matmul_into: the output must be contiguous");

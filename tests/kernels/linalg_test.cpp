@@ -4,6 +4,8 @@
 
 #include "kernels/linalg.h"
 
+#include <vector>
+
 namespace minidl::kernels {
 namespace {
 
@@ -70,6 +72,16 @@ TEST(MergeBatchDims, SizeOneDimsVanishAndZeroStridesMerge) {
 }
 
 TEST(MergeBatchDims, NoBatch) { EXPECT_TRUE(merge_batch_dims({}, {}, {}, {}).empty()); }
+
+TEST(MatmulInto, OutputBatchMustBeTheOperandsBroadcast) {
+  EXPECT_THROW(matmul_into(zeros({3, 2, 2}), zeros({2, 2}), zeros({4, 2, 2})), ShapeError);
+  EXPECT_THROW(matmul_into(zeros({2, 3}), zeros({3, 4}), zeros({2, 5})), ShapeError);
+  const Tensor out = zeros({2, 2, 2});
+  matmul_into(ones({2, 2}), ones({2, 2, 2}), out);  // a shared left operand
+  EXPECT_EQ(out.to_vector<float>(), std::vector<float>(8, 2.0f));
+  EXPECT_THROW(matmul_into(ones({2, 2}), ones({2, 2}), zeros({2, 2}).t()),
+               ValueError);  // output not contiguous
+}
 
 TEST(MatmulOutputShape, TorchRules) {
   EXPECT_EQ(matmul_output_shape({3}, {3}), Shape{});
