@@ -17,8 +17,8 @@ namespace minidl::nn {
 
 /// Exactly one of output_size and output_ratio (each ratio in (0, 1)), as in PyTorch.
 struct FractionalMaxPool2dOptions {
-  std::optional<Size2> output_size;
-  std::optional<Ratio2> output_ratio;
+  std::optional<Size2> output_size = std::nullopt;
+  std::optional<Ratio2> output_ratio = std::nullopt;
 };
 
 class FractionalMaxPool2d : public Module {
