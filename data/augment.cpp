@@ -33,7 +33,8 @@ void jitter_range(double x, const char* what, bool* on, float* low, float* range
 }  // namespace
 
 const std::vector<std::string>& Augment::known_names() {
-  static const std::vector<std::string> names{"crop", "crop-reflect", "resized-crop", "flip", "jitter", "none"};
+  static const std::vector<std::string> names{"crop", "crop-reflect", "resized-crop",
+                                              "flip", "jitter",       "none"};
   return names;
 }
 
@@ -53,12 +54,13 @@ Augment Augment::parse(std::string_view names) {
     } else if (name == "jitter") {
       config.jitter = true;
     } else if (name != "none" && !name.empty()) {
-      throw ValueError(::minidl::detail::str_cat("augment: unknown augmentation '", name, "'; known: ",
-                                                 joined(known_names())));
+      throw ValueError(::minidl::detail::str_cat("augment: unknown augmentation '", name,
+                                                 "'; known: ", joined(known_names())));
     }
   }
   MINIDL_CHECK(!(config.crop && config.resized_crop), ValueError,
-               "augment: crop and resized-crop are alternatives, choose one (known: ", joined(known_names()), ")");
+               "augment: crop and resized-crop are alternatives, choose one (known: ", joined(known_names()),
+               ")");
   return config;
 }
 
@@ -86,7 +88,9 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
   p.in_width = static_cast<int32_t>(image_shape[2]);
   p.out_height = c.size > 0 ? c.size : p.in_height;
   p.out_width = c.size > 0 ? c.size : p.in_width;
-  p.geometry = c.crop ? AugmentGeometry::Crop : c.resized_crop ? AugmentGeometry::ResizedCrop : AugmentGeometry::None;
+  p.geometry = c.crop           ? AugmentGeometry::Crop
+               : c.resized_crop ? AugmentGeometry::ResizedCrop
+                                : AugmentGeometry::None;
   p.padding = c.padding;
   p.reflect = c.padding_mode == CropPadding::Reflect;
   p.scale_min = c.scale_min;
@@ -97,8 +101,8 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
   p.ratio_max = c.ratio_max;
   p.log_ratio_min = std::log(c.ratio_min);
   p.log_ratio_range = std::log(c.ratio_max) - p.log_ratio_min;
-  MINIDL_CHECK(c.flip_prob >= 0 && c.flip_prob <= 1, ValueError, "augment: flip probability must be in [0, 1], got ",
-               c.flip_prob);
+  MINIDL_CHECK(c.flip_prob >= 0 && c.flip_prob <= 1, ValueError,
+               "augment: flip probability must be in [0, 1], got ", c.flip_prob);
   p.flip = c.flip ? kernels::FlipMode::Random : kernels::FlipMode::Never;
   p.flip_threshold = kernels::bernoulli_threshold(c.flip_prob);
   if (c.jitter) {
@@ -107,9 +111,10 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
     jitter_range(c.saturation, "saturation", &p.saturation, &p.saturation_min, &p.saturation_range);
   }
   if (c.normalize)
-    MINIDL_CHECK(static_cast<int32_t>(c.mean.size()) == p.channels && static_cast<int32_t>(c.std.size()) == p.channels,
-                 ValueError, "augment: ", c.mean.size(), " means and ", c.std.size(), " stds for images of ",
-                 p.channels, " channels");
+    MINIDL_CHECK(
+        static_cast<int32_t>(c.mean.size()) == p.channels && static_cast<int32_t>(c.std.size()) == p.channels,
+        ValueError, "augment: ", c.mean.size(), " means and ", c.std.size(), " stds for images of ",
+        p.channels, " channels");
   for (int32_t ch = 0; ch < p.channels && ch < kernels::kAugmentMaxChannels; ++ch) {
     p.mean[ch] = c.normalize ? static_cast<float>(c.mean[static_cast<std::size_t>(ch)]) : 0.0f;
     p.std[ch] = c.normalize ? static_cast<float>(c.std[static_cast<std::size_t>(ch)]) : 1.0f;
@@ -121,8 +126,8 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
 namespace {
 Tensor run(const Tensor& images, const kernels::AugmentParams& p, kernels::PhiloxSeed seed, int cpu_threads) {
   const Tensor src = images.contiguous();
-  const Tensor out =
-      empty({src.size(0), p.channels, p.out_height, p.out_width}, {.dtype = DType::Float32, .device = src.device()});
+  const Tensor out = empty({src.size(0), p.channels, p.out_height, p.out_width},
+                           {.dtype = DType::Float32, .device = src.device()});
   kernels::augment(src, out, p, seed, cpu_threads);
   return out;
 }

@@ -29,7 +29,7 @@ struct Augment {
   double flip_prob = 0.5;
   bool jitter = false;  ///< factors uniform in [max(0, 1 - x), 1 + x]; x = 0 turns one off
   double brightness = 0.4, contrast = 0.4, saturation = 0.4;
-  bool normalize = true;  ///< (x/255 - mean) / std per channel, else x/255
+  bool normalize = true;                             ///< (x/255 - mean) / std per channel, else x/255
   std::vector<double> mean{0.4914, 0.4822, 0.4465};  ///< CIFAR-10's
   std::vector<double> std{0.2470, 0.2435, 0.2616};
   int cpu_threads = 0;  ///< OpenMP threads of the CPU backend; 0: OpenMP's default

@@ -23,8 +23,9 @@ int64_t count_records(const std::string& path, const CifarFormat& format) {
   const auto bytes = static_cast<int64_t>(fs::file_size(path, error));
   MINIDL_CHECK(!error, IOError, format.name, ": cannot read the size of ", path, ": ", error.message());
   const int64_t record = record_bytes(format);
-  MINIDL_CHECK(bytes % record == 0, IOError, format.name, ": ", path, " holds ", bytes, " bytes, not a whole number of ",
-               record, "-byte records (record ", bytes / record, " is truncated after ", bytes % record, " bytes)");
+  MINIDL_CHECK(bytes % record == 0, IOError, format.name, ": ", path, " holds ", bytes,
+               " bytes, not a whole number of ", record, "-byte records (record ", bytes / record,
+               " is truncated after ", bytes % record, " bytes)");
   return bytes / record;
 }
 
@@ -33,13 +34,15 @@ int64_t count_records(const std::string& path, const CifarFormat& format) {
 CifarFormat cifar10_format() { return {}; }
 
 CifarFormat cifar100_format(Cifar100Labels labels) {
-  return labels == Cifar100Labels::Fine ? CifarFormat{2, 1, 100, "CIFAR-100"} : CifarFormat{2, 0, 20, "CIFAR-100"};
+  return labels == Cifar100Labels::Fine ? CifarFormat{2, 1, 100, "CIFAR-100"}
+                                        : CifarFormat{2, 0, 20, "CIFAR-100"};
 }
 
 Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
                          std::vector<std::string> class_names) {
-  MINIDL_CHECK(format.label_bytes >= 1 && format.label_index >= 0 && format.label_index < format.label_bytes &&
-                   format.num_classes > 0 && format.num_classes <= 256,
+  MINIDL_CHECK(format.label_bytes >= 1 && format.label_index >= 0 &&
+                   format.label_index < format.label_bytes && format.num_classes > 0 &&
+                   format.num_classes <= 256,
                ValueError, format.name, ": inconsistent record format");
   std::vector<int64_t> counts;
   int64_t total = 0;
@@ -55,13 +58,13 @@ Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarForma
     buffer.resize(static_cast<std::size_t>(counts[f] * record));
     std::ifstream in(paths[f], std::ios::binary);
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    MINIDL_CHECK(in.gcount() == static_cast<std::streamsize>(buffer.size()), IOError, format.name, ": reading ",
-                 paths[f], " stopped after ", in.gcount(), " of ", buffer.size(), " bytes");
+    MINIDL_CHECK(in.gcount() == static_cast<std::streamsize>(buffer.size()), IOError, format.name,
+                 ": reading ", paths[f], " stopped after ", in.gcount(), " of ", buffer.size(), " bytes");
     for (int64_t r = 0; r < counts[f]; ++r, ++next) {
       const auto* at = reinterpret_cast<const uint8_t*>(buffer.data()) + r * record;
       const int label = at[format.label_index];
-      MINIDL_CHECK(label < format.num_classes, IOError, format.name, ": ", paths[f], ": record ", r, " has label ",
-                   label, ", expected 0 to ", format.num_classes - 1);
+      MINIDL_CHECK(label < format.num_classes, IOError, format.name, ": ", paths[f], ": record ", r,
+                   " has label ", label, ", expected 0 to ", format.num_classes - 1);
       label_data[next] = label;
       std::memcpy(image_data + next * kCifarImageBytes, at + format.label_bytes, kCifarImageBytes);
     }
@@ -93,7 +96,8 @@ Dataset load_cifar10(const std::string& dir, CifarSplit split) {
   const fs::path root(dir);
   std::vector<std::string> paths;
   if (split == CifarSplit::Train)
-    for (int b = 1; b <= 5; ++b) paths.push_back((root / ("data_batch_" + std::to_string(b) + ".bin")).string());
+    for (int b = 1; b <= 5; ++b)
+      paths.push_back((root / ("data_batch_" + std::to_string(b) + ".bin")).string());
   else
     paths.push_back((root / "test_batch.bin").string());
   return read_cifar_files(paths, cifar10_format(), names_if_complete(root / "batches.meta.txt", 10));
@@ -110,8 +114,9 @@ Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels l
 std::string cifar10_dir(const std::string& flag) {
   const char* env = std::getenv("CIFAR10_DIR");
   const std::string dir = !flag.empty() ? flag : (env != nullptr ? env : "");
-  MINIDL_CHECK(!dir.empty(), IOError,
-               "CIFAR-10: no data directory; pass it as a flag or set CIFAR10_DIR to the folder of data_batch_1.bin");
+  MINIDL_CHECK(
+      !dir.empty(), IOError,
+      "CIFAR-10: no data directory; pass it as a flag or set CIFAR10_DIR to the folder of data_batch_1.bin");
   std::error_code error;
   MINIDL_CHECK(fs::is_directory(dir, error), IOError, "CIFAR-10: ", dir, " (from ",
                !flag.empty() ? "the flag" : "CIFAR10_DIR", ") is not a directory");

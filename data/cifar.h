@@ -16,8 +16,8 @@ enum class Cifar100Labels { Fine, Coarse };
 
 /// The record layout of one release.
 struct CifarFormat {
-  int label_bytes = 1;    ///< 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine)
-  int label_index = 0;    ///< which label byte is the class
+  int label_bytes = 1;  ///< 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine)
+  int label_index = 0;  ///< which label byte is the class
   int num_classes = 10;
   const char* name = "CIFAR-10";
 };

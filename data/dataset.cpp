@@ -12,8 +12,8 @@ namespace {
 
 void check_indices(const std::vector<int64_t>& indices, int64_t size) {
   for (std::size_t j = 0; j < indices.size(); ++j)
-    MINIDL_CHECK(indices[j] >= 0 && indices[j] < size, ValueError, "dataset: index ", indices[j], " at position ",
-                 j, " is out of range for a dataset of ", size, " samples");
+    MINIDL_CHECK(indices[j] >= 0 && indices[j] < size, ValueError, "dataset: index ", indices[j],
+                 " at position ", j, " is out of range for a dataset of ", size, " samples");
 }
 
 std::vector<int64_t> host_labels(const Dataset& dataset) {
@@ -25,10 +25,11 @@ std::vector<int64_t> host_labels(const Dataset& dataset) {
 Dataset::Dataset(Tensor images, Tensor labels, int64_t num_classes, std::vector<std::string> class_names)
     : num_classes_(num_classes), class_names_(std::move(class_names)) {
   MINIDL_CHECK(images.dtype() == DType::UInt8 && labels.dtype() == DType::Int64, DTypeError,
-               "dataset: expected uint8 images and int64 labels, got ", images.dtype(), " and ", labels.dtype());
+               "dataset: expected uint8 images and int64 labels, got ", images.dtype(), " and ",
+               labels.dtype());
   MINIDL_CHECK(images.dim() == 4 && labels.dim() == 1 && images.size(0) == labels.size(0), ShapeError,
-               "dataset: expected images [N, C, H, W] and labels [N], got ", shape_str(images.shape()), " and ",
-               shape_str(labels.shape()));
+               "dataset: expected images [N, C, H, W] and labels [N], got ", shape_str(images.shape()),
+               " and ", shape_str(labels.shape()));
   MINIDL_CHECK(images.device() == labels.device(), DeviceError, "dataset: images on ", images.device(),
                " but labels on ", labels.device());
   MINIDL_CHECK(num_classes > 0, ValueError, "dataset: expected at least one class, got ", num_classes);
@@ -39,8 +40,8 @@ Dataset::Dataset(Tensor images, Tensor labels, int64_t num_classes, std::vector<
   if (labels_.device().is_cpu()) {
     const int64_t* values = labels_.data<int64_t>();
     for (int64_t i = 0; i < labels_.numel(); ++i)
-      MINIDL_CHECK(values[i] >= 0 && values[i] < num_classes, ValueError, "dataset: sample ", i, " has label ",
-                   values[i], ", expected 0 to ", num_classes - 1);
+      MINIDL_CHECK(values[i] >= 0 && values[i] < num_classes, ValueError, "dataset: sample ", i,
+                   " has label ", values[i], ", expected 0 to ", num_classes - 1);
   }
 }
 
@@ -72,7 +73,8 @@ Batch Dataset::gather(const std::vector<int64_t>& indices) const {
     int64_t* out_labels = batch.labels.data<int64_t>();
     for (int64_t j = 0; j < count; ++j) {
       const int64_t i = indices[static_cast<std::size_t>(j)];
-      std::memcpy(dst + static_cast<std::size_t>(j) * bytes, src + static_cast<std::size_t>(i) * bytes, bytes);
+      std::memcpy(dst + static_cast<std::size_t>(j) * bytes, src + static_cast<std::size_t>(i) * bytes,
+                  bytes);
       out_labels[j] = labels[i];
     }
   } else {
@@ -85,7 +87,8 @@ Batch Dataset::gather(const std::vector<int64_t>& indices) const {
 
 Dataset subset(const Dataset& dataset, const std::vector<int64_t>& indices) {
   Batch picked = dataset.gather(indices);
-  return Dataset(std::move(picked.images), std::move(picked.labels), dataset.num_classes(), dataset.class_names());
+  return Dataset(std::move(picked.images), std::move(picked.labels), dataset.num_classes(),
+                 dataset.class_names());
 }
 
 Dataset first_per_class(const Dataset& dataset, int64_t per_class) {

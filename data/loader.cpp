@@ -49,7 +49,8 @@ Tensor pinned_copy(const Tensor& host) {
   const Tensor src = host.contiguous();
   const std::size_t nbytes = src.nbytes();
   void* data = pinned_allocator().allocate(nbytes);
-  Storage storage = Storage::wrap(data, nbytes, Device::cpu(), [](void* p) { pinned_allocator().deallocate(p); });
+  Storage storage =
+      Storage::wrap(data, nbytes, Device::cpu(), [](void* p) { pinned_allocator().deallocate(p); });
   Tensor pinned(std::move(storage), src.shape(), contiguous_strides(src.shape()), 0, src.dtype());
   if (nbytes > 0) std::memcpy(pinned.data_ptr(), src.data_ptr(), nbytes);
   return pinned;
@@ -59,7 +60,8 @@ Tensor pinned_copy(const Tensor& host) {
 
 std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch) {
   MINIDL_CHECK(n >= 0 && n < (int64_t{1} << 32) && epoch >= 0 && epoch < (int64_t{1} << 32), ValueError,
-               "epoch_permutation: expected 0 <= n < 2^32 and 0 <= epoch < 2^32, got n=", n, " epoch=", epoch);
+               "epoch_permutation: expected 0 <= n < 2^32 and 0 <= epoch < 2^32, got n=", n,
+               " epoch=", epoch);
   std::vector<int64_t> order(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
   // Step i (from n-1 down) swaps i with j uniform in [0, i] (multiply-shift of word i; bias < n/2^32),
@@ -124,7 +126,8 @@ DataLoader::DataLoader(Dataset dataset, LoaderOptions options)
                options_.batch_size);
   MINIDL_CHECK(options_.prefetch >= 1, ValueError, "DataLoader: prefetch must be at least 1, got ",
                options_.prefetch);
-  MINIDL_CHECK(dataset_.images().defined(), ValueError, "DataLoader: the dataset is empty (default-constructed)");
+  MINIDL_CHECK(dataset_.images().defined(), ValueError,
+               "DataLoader: the dataset is empty (default-constructed)");
   MINIDL_CHECK(dataset_.device().is_cpu() || dataset_.device() == options_.device, DeviceError,
                "DataLoader: a dataset on ", dataset_.device(), " can only be loaded to that device, not to ",
                options_.device);
@@ -171,13 +174,15 @@ void DataLoader::start() {
             indices.push_back(options_.shuffle ? order[static_cast<std::size_t>(i)] : i);
           Item item;
           item.batch = dataset_.gather(indices);
-          if (options_.transform) item.batch = options_.transform(std::move(item.batch), BatchInfo{epoch, batch});
+          if (options_.transform)
+            item.batch = options_.transform(std::move(item.batch), BatchInfo{epoch, batch});
           if (to_cuda) {
             w.retire_copies(capacity + 1);
             const Batch pinned{pinned_copy(item.batch.images), pinned_copy(item.batch.labels)};
             const Tensor& src_images = pinned.images;
-            item.batch = {empty(src_images.shape(), {.dtype = src_images.dtype(), .device = options_.device}),
-                          empty(pinned.labels.shape(), {.dtype = pinned.labels.dtype(), .device = options_.device})};
+            item.batch = {
+                empty(src_images.shape(), {.dtype = src_images.dtype(), .device = options_.device}),
+                empty(pinned.labels.shape(), {.dtype = pinned.labels.dtype(), .device = options_.device})};
             // The batch's blocks come from the compute stream's cache and may have been freed while
             // queued kernels still read them: the copy waits for the compute work queued so far.
             Event allocated;

@@ -7,7 +7,9 @@
 namespace minidl::kernels {
 namespace {
 
-bool in_unit_range(float low, float range) { return low >= 0.0f && range >= 0.0f && std::isfinite(low + range); }
+bool in_unit_range(float low, float range) {
+  return low >= 0.0f && range >= 0.0f && std::isfinite(low + range);
+}
 
 }  // namespace
 
@@ -15,7 +17,8 @@ void check_augment_params(const AugmentParams& p) {
   MINIDL_CHECK(p.channels >= 1 && p.channels <= kAugmentMaxChannels, ValueError, "augment: ", p.channels,
                " channels, expected 1 to ", kAugmentMaxChannels);
   MINIDL_CHECK(p.in_height > 0 && p.in_width > 0 && p.out_height > 0 && p.out_width > 0, ValueError,
-               "augment: empty image size ", p.in_height, "x", p.in_width, " -> ", p.out_height, "x", p.out_width);
+               "augment: empty image size ", p.in_height, "x", p.in_width, " -> ", p.out_height, "x",
+               p.out_width);
   switch (p.geometry) {
     case AugmentGeometry::None:
       MINIDL_CHECK(p.out_height == p.in_height && p.out_width == p.in_width, ValueError,
@@ -25,11 +28,11 @@ void check_augment_params(const AugmentParams& p) {
     case AugmentGeometry::Crop:
       MINIDL_CHECK(p.padding >= 0, ValueError, "augment: negative crop padding ", p.padding);
       MINIDL_CHECK(p.out_height <= p.in_height + 2 * p.padding && p.out_width <= p.in_width + 2 * p.padding,
-                   ValueError, "augment: a ", p.out_height, "x", p.out_width, " crop does not fit a ", p.in_height,
-                   "x", p.in_width, " image padded by ", p.padding);
+                   ValueError, "augment: a ", p.out_height, "x", p.out_width, " crop does not fit a ",
+                   p.in_height, "x", p.in_width, " image padded by ", p.padding);
       MINIDL_CHECK(!p.reflect || (p.padding < p.in_height && p.padding < p.in_width), ValueError,
-                   "augment: reflect padding ", p.padding, " must be smaller than the image size ", p.in_height,
-                   "x", p.in_width);
+                   "augment: reflect padding ", p.padding, " must be smaller than the image size ",
+                   p.in_height, "x", p.in_width);
       break;
     case AugmentGeometry::ResizedCrop:
       MINIDL_CHECK(p.scale_min > 0 && p.scale_range >= 0 && p.scale_min + p.scale_range <= 1, ValueError,
@@ -52,15 +55,17 @@ void check_augment_params(const AugmentParams& p) {
                "augment: saturation factors must be finite and >= 0");
   for (int c = 0; c < p.channels; ++c)
     MINIDL_CHECK(std::isfinite(p.mean[c]) && std::isfinite(p.std[c]) && p.std[c] > 0, ValueError,
-                 "augment: channel ", c, " has mean ", p.mean[c], " and std ", p.std[c], " (std must be > 0)");
+                 "augment: channel ", c, " has mean ", p.mean[c], " and std ", p.std[c],
+                 " (std must be > 0)");
 }
 
-void augment(const Tensor& src, const Tensor& dst, const AugmentParams& params, PhiloxSeed seed, int cpu_threads) {
+void augment(const Tensor& src, const Tensor& dst, const AugmentParams& params, PhiloxSeed seed,
+             int cpu_threads) {
   check_augment_params(params);
   MINIDL_CHECK(src.dtype() == DType::UInt8 && dst.dtype() == DType::Float32, DTypeError,
                "augment: expected uint8 images into float32, got ", src.dtype(), " into ", dst.dtype());
-  MINIDL_CHECK(src.device() == dst.device(), DeviceError, "augment: images on ", src.device(), " but output on ",
-               dst.device());
+  MINIDL_CHECK(src.device() == dst.device(), DeviceError, "augment: images on ", src.device(),
+               " but output on ", dst.device());
   MINIDL_CHECK(src.dim() == 4, ShapeError, "augment: expected images [B, C, H, W], got shape ",
                shape_str(src.shape()));
   const Shape in{src.size(0), params.channels, params.in_height, params.in_width};

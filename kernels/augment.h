@@ -17,7 +17,9 @@ namespace minidl::kernels {
 void check_augment_params(const AugmentParams& params);
 
 /// Philox blocks one augment call on a batch of `batch` samples consumes.
-inline uint64_t augment_blocks(int64_t batch) { return static_cast<uint64_t>(batch) * kAugmentBlocksPerSample; }
+inline uint64_t augment_blocks(int64_t batch) {
+  return static_cast<uint64_t>(batch) * kAugmentBlocksPerSample;
+}
 
 /// dst = the augmented src: src uint8 contiguous [B, C, in_h, in_w], dst float32 contiguous
 /// [B, C, out_h, out_w] on the same device, sizes as in params. Sample s uses Philox blocks

@@ -6,7 +6,8 @@
 
 namespace minidl::kernels::cpu {
 
-void augment(const Tensor& src, const Tensor& dst, const AugmentParams& params, PhiloxSeed seed, int threads) {
+void augment(const Tensor& src, const Tensor& dst, const AugmentParams& params, PhiloxSeed seed,
+             int threads) {
   const int64_t batch = src.size(0);
   const int64_t in_numel = src.numel() / batch, out_numel = dst.numel() / batch;
   const auto* images = static_cast<const uint8_t*>(src.data_ptr());

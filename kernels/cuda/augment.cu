@@ -32,26 +32,33 @@ __global__ void __launch_bounds__(kAugmentThreads) augment_fwd_kernel(const Augm
   const SampleDraws draws = shared_draws;
   const uint8_t* image = launch.src + sample * launch.in_numel;
   float* out = launch.dst + sample * launch.out_numel;
-  const int64_t n = static_cast<int64_t>(p.out_height) * p.out_width;
+  const int32_t n = p.out_height * p.out_width;  // < 2^31, checked by the launcher
   long long sum = 0;
-  for (int64_t loc = threadIdx.x; loc < n; loc += kAugmentThreads) sum += augment_pass1(p, draws, image, out, loc);
+  for (int32_t loc = threadIdx.x; loc < n; loc += kAugmentThreads)
+    sum += augment_pass1(p, draws, image, out, loc / p.out_width, loc % p.out_width);
   if (!p.contrast) return;  // uniform across the block: no thread is left waiting below
   const long long total = BlockSum(sum_storage).Sum(sum);
   if (threadIdx.x == 0) shared_mean = mean_gray(total, n);
   __syncthreads();
   const float mean = shared_mean;
   // Each thread reads back only the locations it stored in the first pass.
-  for (int64_t loc = threadIdx.x; loc < n; loc += kAugmentThreads) augment_pass2(p, draws, mean, out, loc);
+  for (int32_t loc = threadIdx.x; loc < n; loc += kAugmentThreads) augment_pass2(p, draws, mean, out, loc);
 }
 
 }  // namespace
 
 void augment(const Tensor& src, const Tensor& dst, const AugmentParams& params, PhiloxSeed seed) {
   const int64_t batch = src.size(0);
-  const AugmentLaunch launch{params,          static_cast<const uint8_t*>(src.data_ptr()),
-                             static_cast<float*>(dst.data_ptr()), src.numel() / batch,
-                             dst.numel() / batch, seed.seed, seed.offset};
-  MINIDL_CHECK(batch <= 0x7fffffff, ValueError, "augment: batch of ", batch, " samples exceeds the CUDA grid");
+  const AugmentLaunch launch{params,
+                             static_cast<const uint8_t*>(src.data_ptr()),
+                             static_cast<float*>(dst.data_ptr()),
+                             src.numel() / batch,
+                             dst.numel() / batch,
+                             seed.seed,
+                             seed.offset};
+  MINIDL_CHECK(batch <= 0x7fffffff && int64_t{params.out_height} * params.out_width <= 0x7fffffff, ValueError,
+               "augment: ", batch, " samples of ", params.out_height, "x", params.out_width,
+               " exceed the CUDA grid");
   set_device(src.device().index);
   const auto stream = static_cast<cudaStream_t>(Stream::current(src.device()).handle());
   augment_fwd_kernel<<<static_cast<unsigned>(batch), kAugmentThreads, 0, stream>>>(launch);

@@ -81,10 +81,20 @@ MINIDL_HD_INLINE double exp_double(double x) {
   using detail::fma_rn;
   const double k = detail::rint_rn(x * 0x1.71547652b82fep+0);
   const double r = fma_rn(-k, 1.90821492927058770002e-10, fma_rn(-k, 6.93147180369123816490e-01, x));
-  constexpr double kInverseFactorial[14] = {
-      0x1p+0, 0x1p+0, 0x1p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5, 0x1.1111111111111p-7,
-      0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19,
-      0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33};
+  constexpr double kInverseFactorial[14] = {0x1p+0,
+                                            0x1p+0,
+                                            0x1p-1,
+                                            0x1.5555555555555p-3,
+                                            0x1.5555555555555p-5,
+                                            0x1.1111111111111p-7,
+                                            0x1.6c16c16c16c17p-10,
+                                            0x1.a01a01a01a01ap-13,
+                                            0x1.a01a01a01a01ap-16,
+                                            0x1.71de3a556c734p-19,
+                                            0x1.27e4fb7789f5cp-22,
+                                            0x1.ae64567f544e4p-26,
+                                            0x1.1eed8eff8d898p-29,
+                                            0x1.6124613a86d09p-33};
   double p = kInverseFactorial[13];
   for (int n = 12; n >= 0; --n) p = fma_rn(p, r, kInverseFactorial[n]);
   return p * detail::bits_double(static_cast<uint64_t>(static_cast<int64_t>(k) + 1023) << 52);
@@ -114,15 +124,18 @@ MINIDL_HD_INLINE void resized_crop_box(const AugmentParams& p, uint64_t seed, ui
       d->height = static_cast<int32_t>(h), d->width = static_cast<int32_t>(w);
       const auto rows = static_cast<uint32_t>(height - d->height + 1);
       const auto cols = static_cast<uint32_t>(width - d->width + 1);
-      d->top = static_cast<int32_t>(randint_draw(augment_word(seed, offset, sample, kWordResizedTop), 0, rows));
-      d->left = static_cast<int32_t>(randint_draw(augment_word(seed, offset, sample, kWordResizedLeft), 0, cols));
+      d->top =
+          static_cast<int32_t>(randint_draw(augment_word(seed, offset, sample, kWordResizedTop), 0, rows));
+      d->left =
+          static_cast<int32_t>(randint_draw(augment_word(seed, offset, sample, kWordResizedLeft), 0, cols));
       return;
     }
   }
   const double in_ratio = detail::div_rn(static_cast<double>(width), static_cast<double>(height));
   d->height = height, d->width = width;
   if (in_ratio < p.ratio_min)
-    d->height = static_cast<int32_t>(detail::rint_rn(detail::div_rn(static_cast<double>(width), p.ratio_min)));
+    d->height =
+        static_cast<int32_t>(detail::rint_rn(detail::div_rn(static_cast<double>(width), p.ratio_min)));
   else if (in_ratio > p.ratio_max)
     d->width = static_cast<int32_t>(detail::rint_rn(static_cast<double>(height) * p.ratio_max));
   d->top = (height - d->height) / 2;
@@ -130,7 +143,8 @@ MINIDL_HD_INLINE void resized_crop_box(const AugmentParams& p, uint64_t seed, ui
 }
 
 /// The decisions of sample `sample` of a batch drawn with (seed, offset).
-MINIDL_HD_INLINE SampleDraws draw_sample(const AugmentParams& p, uint64_t seed, uint64_t offset, int64_t sample) {
+MINIDL_HD_INLINE SampleDraws draw_sample(const AugmentParams& p, uint64_t seed, uint64_t offset,
+                                         int64_t sample) {
   using detail::fma_rn;
   SampleDraws d{0, 0, p.in_height, p.in_width, 1.0f, 1.0f, false, 1.0f, 1.0f, 1.0f};
   if (p.geometry == AugmentGeometry::Crop) {
@@ -145,16 +159,19 @@ MINIDL_HD_INLINE SampleDraws draw_sample(const AugmentParams& p, uint64_t seed, 
     d.scale_x = detail::div_rn(static_cast<float>(d.width), static_cast<float>(p.out_width));
   }
   d.flip = p.flip == FlipMode::Always ||
-           (p.flip == FlipMode::Random && bernoulli_draw(augment_word(seed, offset, sample, kWordFlip), p.flip_threshold));
+           (p.flip == FlipMode::Random &&
+            bernoulli_draw(augment_word(seed, offset, sample, kWordFlip), p.flip_threshold));
   if (p.brightness)
-    d.brightness = fma_rn(p.brightness_range, uniform_float(augment_word(seed, offset, sample, kWordBrightness)),
-                          p.brightness_min);
+    d.brightness =
+        fma_rn(p.brightness_range, uniform_float(augment_word(seed, offset, sample, kWordBrightness)),
+               p.brightness_min);
   if (p.contrast)
     d.contrast = fma_rn(p.contrast_range, uniform_float(augment_word(seed, offset, sample, kWordContrast)),
                         p.contrast_min);
   if (p.saturation)
-    d.saturation = fma_rn(p.saturation_range, uniform_float(augment_word(seed, offset, sample, kWordSaturation)),
-                          p.saturation_min);
+    d.saturation =
+        fma_rn(p.saturation_range, uniform_float(augment_word(seed, offset, sample, kWordSaturation)),
+               p.saturation_min);
   return d;
 }
 
@@ -167,7 +184,8 @@ MINIDL_HD_INLINE int32_t reflect_index(int32_t i, int32_t n) {
 }
 
 /// aten's bilinear source index (align_corners=False): the two taps i0 <= i1 and the weight of i1.
-MINIDL_HD_INLINE void bilinear_taps(float scale, int32_t dst, int32_t in_size, int32_t* i0, int32_t* i1, float* w1) {
+MINIDL_HD_INLINE void bilinear_taps(float scale, int32_t dst, int32_t in_size, int32_t* i0, int32_t* i1,
+                                    float* w1) {
   float src = detail::fma_rn(scale, static_cast<float>(dst) + 0.5f, -0.5f);
   src = src < 0.0f ? 0.0f : src;
   *i0 = static_cast<int32_t>(src);
@@ -176,8 +194,8 @@ MINIDL_HD_INLINE void bilinear_taps(float scale, int32_t dst, int32_t in_size, i
 }
 
 /// Channel values (0..255 scale) of output location (y, x) of one image before color changes.
-MINIDL_HD_INLINE void source_pixel(const AugmentParams& p, const SampleDraws& d, const uint8_t* image, int32_t y,
-                                   int32_t x, float* v) {
+MINIDL_HD_INLINE void source_pixel(const AugmentParams& p, const SampleDraws& d, const uint8_t* image,
+                                   int32_t y, int32_t x, float* v) {
   using detail::fma_rn;
   const int64_t plane = static_cast<int64_t>(p.in_height) * p.in_width;
   if (d.flip) x = p.out_width - 1 - x;
@@ -203,8 +221,10 @@ MINIDL_HD_INLINE void source_pixel(const AugmentParams& p, const SampleDraws& d,
   const int64_t r0 = static_cast<int64_t>(y0) * p.in_width, r1 = static_cast<int64_t>(y1) * p.in_width;
   for (int c = 0; c < p.channels; ++c) {
     const uint8_t* ch = box + c * plane;
-    const float top = fma_rn(wx, static_cast<float>(ch[r0 + x1]), (1.0f - wx) * static_cast<float>(ch[r0 + x0]));
-    const float bottom = fma_rn(wx, static_cast<float>(ch[r1 + x1]), (1.0f - wx) * static_cast<float>(ch[r1 + x0]));
+    const float top =
+        fma_rn(wx, static_cast<float>(ch[r0 + x1]), (1.0f - wx) * static_cast<float>(ch[r0 + x0]));
+    const float bottom =
+        fma_rn(wx, static_cast<float>(ch[r1 + x1]), (1.0f - wx) * static_cast<float>(ch[r1 + x0]));
     v[c] = fma_rn(wy, bottom, (1.0f - wy) * top);
   }
 }
@@ -222,11 +242,13 @@ MINIDL_HD_INLINE float grayscale(const float* rgb) {
 MINIDL_HD_INLINE int64_t gray_fixed_point(float gray) { return static_cast<int64_t>(gray * 0x1p32f); }
 /// The mean gray level of `count` pixels from the sum of their gray_fixed_point values.
 MINIDL_HD_INLINE float mean_gray(int64_t fixed_sum, int64_t count) {
-  return static_cast<float>(detail::div_rn(static_cast<double>(fixed_sum) * 0x1p-32, static_cast<double>(count)));
+  return static_cast<float>(
+      detail::div_rn(static_cast<double>(fixed_sum) * 0x1p-32, static_cast<double>(count)));
 }
 
 /// Saturation, normalization and the store of one location's channels (plane = out_h * out_w).
-MINIDL_HD_INLINE void finish_pixel(const AugmentParams& p, const SampleDraws& d, float* v, float* out, int64_t loc) {
+MINIDL_HD_INLINE void finish_pixel(const AugmentParams& p, const SampleDraws& d, float* v, float* out,
+                                   int64_t loc) {
   if (p.saturation) {
     const float gray = grayscale(v);
     for (int c = 0; c < 3; ++c) v[c] = blend(d.saturation, v[c], gray);
@@ -235,13 +257,13 @@ MINIDL_HD_INLINE void finish_pixel(const AugmentParams& p, const SampleDraws& d,
   for (int c = 0; c < p.channels; ++c) out[c * plane + loc] = detail::div_rn(v[c] - p.mean[c], p.std[c]);
 }
 
-/// First pass over location loc of a sample (out = its output [C, out_h, out_w]): geometry,
-/// x/255 and brightness. With contrast on, stores the values un-normalized and returns the
-/// fixed-point gray level for the sample's mean; otherwise finishes the location and returns 0.
+/// First pass over output location (y, x) of a sample (out = its output [C, out_h, out_w]):
+/// geometry, x/255 and brightness. With contrast on, stores the values un-normalized and returns
+/// the fixed-point gray level for the sample's mean; otherwise finishes the location, returns 0.
 MINIDL_HD_INLINE int64_t augment_pass1(const AugmentParams& p, const SampleDraws& d, const uint8_t* image,
-                                       float* out, int64_t loc) {
+                                       float* out, int32_t y, int32_t x) {
   float v[kAugmentMaxChannels];
-  const auto y = static_cast<int32_t>(loc / p.out_width), x = static_cast<int32_t>(loc % p.out_width);
+  const int64_t loc = static_cast<int64_t>(y) * p.out_width + x;
   source_pixel(p, d, image, y, x, v);
   for (int c = 0; c < p.channels; ++c) v[c] = detail::div_rn(v[c], 255.0f);
   if (p.brightness)
@@ -256,7 +278,8 @@ MINIDL_HD_INLINE int64_t augment_pass1(const AugmentParams& p, const SampleDraws
 }
 
 /// Second pass (contrast on): blends the stored values with the sample's mean gray, then finishes.
-MINIDL_HD_INLINE void augment_pass2(const AugmentParams& p, const SampleDraws& d, float mean, float* out, int64_t loc) {
+MINIDL_HD_INLINE void augment_pass2(const AugmentParams& p, const SampleDraws& d, float mean, float* out,
+                                    int64_t loc) {
   const int64_t plane = static_cast<int64_t>(p.out_height) * p.out_width;
   float v[kAugmentMaxChannels];
   for (int c = 0; c < 3; ++c) v[c] = blend(d.contrast, out[c * plane + loc], mean);
@@ -267,7 +290,8 @@ MINIDL_HD_INLINE void augment_pass2(const AugmentParams& p, const SampleDraws& d
 inline void augment_sample(const AugmentParams& p, const SampleDraws& d, const uint8_t* image, float* out) {
   const int64_t n = static_cast<int64_t>(p.out_height) * p.out_width;
   int64_t sum = 0;
-  for (int64_t loc = 0; loc < n; ++loc) sum += augment_pass1(p, d, image, out, loc);
+  for (int32_t y = 0; y < p.out_height; ++y)
+    for (int32_t x = 0; x < p.out_width; ++x) sum += augment_pass1(p, d, image, out, y, x);
   if (!p.contrast) return;
   const float mean = mean_gray(sum, n);
   for (int64_t loc = 0; loc < n; ++loc) augment_pass2(p, d, mean, out, loc);

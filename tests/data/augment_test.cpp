@@ -170,12 +170,14 @@ void expect_jitter_matches_reference(const Augment& c, uint64_t seed) {
     }
     for (int64_t l = 0; l < kPlane; ++l) {
       double rgb[3];
-      for (int ch = 0; ch < 3; ++ch) rgb[ch] = clamp(d.contrast * v[ch * kPlane + l] + (1 - d.contrast) * mean);
+      for (int ch = 0; ch < 3; ++ch)
+        rgb[ch] = clamp(d.contrast * v[ch * kPlane + l] + (1 - d.contrast) * mean);
       const double g = gray(rgb);
       for (int ch = 0; ch < 3; ++ch) {
         const double jittered = clamp(d.saturation * rgb[ch] + (1 - d.saturation) * g);
         const double expected = c.normalize ? (jittered - c.mean[ch]) / c.std[ch] : jittered;
-        ASSERT_NEAR(out[s * kC * kPlane + ch * kPlane + l], expected, 2e-5) << "sample " << s << " channel " << ch << " location " << l;
+        ASSERT_NEAR(out[s * kC * kPlane + ch * kPlane + l], expected, 2e-5)
+            << "sample " << s << " channel " << ch << " location " << l;
       }
     }
   }
@@ -245,7 +247,8 @@ TEST(Augment, RejectsBadInputs) {
   const Augment c = Augment::parse("crop");
   EXPECT_THROW(augment(zeros({2, 3, 32, 32}), c, g), DTypeError);
   EXPECT_THROW(augment(zeros({3, 32, 32}, {.dtype = DType::UInt8}), c, g), ShapeError);
-  EXPECT_THROW(augment(zeros({2, 1, 32, 32}, {.dtype = DType::UInt8}), Augment::parse("jitter"), g), ValueError);
+  EXPECT_THROW(augment(zeros({2, 1, 32, 32}, {.dtype = DType::UInt8}), Augment::parse("jitter"), g),
+               ValueError);
   Augment reflect = Augment::parse("crop-reflect");
   reflect.padding = 40;
   EXPECT_THROW(augment(zeros({2, 3, 32, 32}, {.dtype = DType::UInt8}), reflect, g), ValueError);
@@ -259,7 +262,8 @@ class AugmentGpu : public test::GpuTest {};
 TEST_F(AugmentGpu, CudaGivesTheCpuBits) {
   const Tensor images = random_images(37, 55);
   const Tensor on_gpu = images.to(Device::cuda());
-  for (const char* names : {"none", "crop,flip", "crop-reflect,flip,jitter", "resized-crop,flip,jitter", "jitter"}) {
+  for (const char* names :
+       {"none", "crop,flip", "crop-reflect,flip,jitter", "resized-crop,flip,jitter", "jitter"}) {
     const Augment c = Augment::parse(names);
     const kernels::PhiloxSeed seed{123, 456};
     const Tensor cpu = augment(images, c, seed);

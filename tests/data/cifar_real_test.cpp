@@ -15,7 +15,8 @@ class CifarReal : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* dir = std::getenv("CIFAR10_DIR");
-    if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "CIFAR10_DIR is not set: the real CIFAR-10 is not checked";
+    if (dir == nullptr || *dir == '\0')
+      GTEST_SKIP() << "CIFAR10_DIR is not set: the real CIFAR-10 is not checked";
     dir_ = dir;
   }
   std::string dir_;

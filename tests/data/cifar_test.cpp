@@ -29,11 +29,12 @@ class CifarFiles : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // `count` records from global record `first` on; labels from label_of(r) (one or two bytes).
-  std::string write(const std::string& name, int64_t first, int64_t count, const std::vector<int>& labels_per_record,
-                    int64_t truncate_by = 0) {
+  std::string write(const std::string& name, int64_t first, int64_t count,
+                    const std::vector<int>& labels_per_record, int64_t truncate_by = 0) {
     std::string bytes;
     for (int64_t r = first; r < first + count; ++r) {
-      for (int label : labels_per_record) bytes.push_back(static_cast<char>(label >= 0 ? label : (r % -label)));
+      for (int label : labels_per_record)
+        bytes.push_back(static_cast<char>(label >= 0 ? label : (r % -label)));
       for (int64_t k = 0; k < kCifarImageBytes; ++k) bytes.push_back(static_cast<char>(pixel(r, k)));
     }
     bytes.resize(bytes.size() - static_cast<std::size_t>(truncate_by));

@@ -202,7 +202,8 @@ TEST_F(LoaderGpu, PinnedAsyncCopiesDeliverTheCpuBatches) {
   const LoaderOptions cpu_options{.batch_size = 32, .seed = 5, .prefetch = 2};
   LoaderOptions cuda_options = cpu_options;
   cuda_options.device = Device::cuda();
-  DataLoader on_cpu(data, cpu_options), on_gpu(data, cuda_options), resident(data.to(Device::cuda()), cuda_options);
+  DataLoader on_cpu(data, cpu_options), on_gpu(data, cuda_options),
+      resident(data.to(Device::cuda()), cuda_options);
   for (int e = 0; e < 2; ++e) {
     while (const std::optional<Batch> expected = on_cpu.next()) {
       const std::optional<Batch> copied = on_gpu.next(), gathered = resident.next();

@@ -120,8 +120,8 @@ TEST(AugmentMath, EachSampleOwnsItsBlocks) {
 }
 
 // align_corners=False bilinear from the box's top-left corner, in float64.
-double bilinear_reference(const std::vector<uint8_t>& image, int width, int top, int left, int box_h, int box_w,
-                          int out_h, int out_w, int c, int plane, int y, int x) {
+double bilinear_reference(const std::vector<uint8_t>& image, int width, int top, int left, int box_h,
+                          int box_w, int out_h, int out_w, int c, int plane, int y, int x) {
   auto tap = [](double scale, int dst, int size, int* i0, int* i1, double* w1) {
     double src = std::max(0.0, scale * (dst + 0.5) - 0.5);
     *i0 = static_cast<int>(std::floor(src));
@@ -132,8 +132,11 @@ double bilinear_reference(const std::vector<uint8_t>& image, int width, int top,
   double wy, wx;
   tap(static_cast<double>(box_h) / out_h, y, box_h, &y0, &y1, &wy);
   tap(static_cast<double>(box_w) / out_w, x, box_w, &x0, &x1, &wx);
-  auto at = [&](int yy, int xx) { return static_cast<double>(image[c * plane + (top + yy) * width + left + xx]); };
-  return (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
+  auto at = [&](int yy, int xx) {
+    return static_cast<double>(image[c * plane + (top + yy) * width + left + xx]);
+  };
+  return (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) +
+         wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
 }
 
 TEST(AugmentMath, ResizedCropOfAFixedBoxIsBilinear) {
@@ -151,7 +154,8 @@ TEST(AugmentMath, ResizedCropOfAFixedBoxIsBilinear) {
       for (int y = 0; y < out; ++y)
         for (int x = 0; x < out; ++x) {
           const int sx = flip ? out - 1 - x : x;
-          const double expected = bilinear_reference(image, w, 3, 5, 13, 9, out, out, c, h * w, y, sx) / 255.0;
+          const double expected =
+              bilinear_reference(image, w, 3, 5, 13, 9, out, out, c, h * w, y, sx) / 255.0;
           ASSERT_NEAR(result[(c * out + y) * out + x], expected, 2e-6) << c << " " << y << " " << x;
         }
   }
