@@ -102,12 +102,17 @@ std::string render_svg(const Surface& surface, const std::vector<Path>& paths, i
   chart.set_x_range(surface.x_range.lo, surface.x_range.hi)
       .set_y_range(surface.y_range.lo, surface.y_range.hi);
 
+  const double x_px = plot_width / x_span, y_px = plot_height / y_span;  // pixels per unit
   const int ny = std::max(2, static_cast<int>(std::lround(grid_size * y_span / x_span)));
   const Grid grid = sample(surface, grid_size, ny);
   for (double level : surface.levels)
     for (const std::vector<Point>& line : contour_lines(grid, level)) {
       train::Series s{.color = "#b8b8b8", .line_width = 0.8};
-      for (const Point& p : line) s.x.push_back(p.x), s.y.push_back(p.y);
+      // A fine grid gives many points per pixel; keep one every ~1.5 px (and the last).
+      for (std::size_t k = 0; k < line.size(); ++k)
+        if (k == 0 || k + 1 == line.size() ||
+            std::hypot((line[k].x - s.x.back()) * x_px, (line[k].y - s.y.back()) * y_px) >= 1.5)
+          s.x.push_back(line[k].x), s.y.push_back(line[k].y);
       chart.add_series(std::move(s));
     }
 
@@ -124,21 +129,23 @@ std::string render_svg(const Surface& surface, const std::vector<Path>& paths, i
                       .line_width = 1.6,
                       .marker_radius = p.x.size() <= 201 ? 1.8 : 0.0});
   }
-  // Where each path ended, on top of all lines: paths often overlap (all follow a valley).
+  // Minima as rings, then each path's end on top of all lines (paths often overlap: they
+  // all follow a valley), then the start.
+  for (const Point& m : surface.minima) {
+    chart.add_series({.x = {m.x}, .y = {m.y}, .color = "black", .line_width = 0, .marker_radius = 7});
+    chart.add_series({.x = {m.x}, .y = {m.y}, .color = "white", .line_width = 0, .marker_radius = 5.5});
+  }
   for (std::size_t k = 0; k < paths.size(); ++k) {
     const std::vector<double> x = {paths[k].x.back()}, y = {paths[k].y.back()};
-    chart.add_series({.x = x, .y = y, .color = "black", .line_width = 0, .marker_radius = 5.5});
-    chart.add_series({.x = x, .y = y, .color = train::palette_color(k), .line_width = 0, .marker_radius = 4});
+    chart.add_series({.x = x, .y = y, .color = "black", .line_width = 0, .marker_radius = 5});
+    chart.add_series(
+        {.x = x, .y = y, .color = train::palette_color(k), .line_width = 0, .marker_radius = 3.5});
   }
   chart.add_series({.x = {surface.start.x},
                     .y = {surface.start.y},
                     .color = "black",
                     .line_width = 0,
                     .marker_radius = 4});
-  for (const Point& m : surface.minima) {
-    chart.add_series({.x = {m.x}, .y = {m.y}, .color = "black", .line_width = 0, .marker_radius = 5});
-    chart.add_series({.x = {m.x}, .y = {m.y}, .color = "white", .line_width = 0, .marker_radius = 3});
-  }
   return chart.render();
 }
 

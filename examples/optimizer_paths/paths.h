@@ -31,9 +31,9 @@ double distance_to_minimum(const Surface& surface, double x, double y);
 Grid sample(const Surface& surface, int nx, int ny);
 
 /// The SVG picture: contour lines (marching squares over grid_size samples along x), the paths
-/// in palette colours with a legend giving each lr, the start (black dot), each path's end (a dot
-/// in its colour) and the minima (white dots), axes with ticks.
-std::string render_svg(const Surface& surface, const std::vector<Path>& paths, int grid_size = 401);
+/// in palette colours with a legend giving each lr, the minima (rings), each path's end (a dot in
+/// its colour), the start (black dot), axes with ticks.
+std::string render_svg(const Surface& surface, const std::vector<Path>& paths, int grid_size = 801);
 
 /// "function,optimizer,step,x,y,loss"
 void write_csv_header(std::ostream& out);

@@ -26,7 +26,7 @@ Surface ill_conditioned_quadratic() {
   s.minima = {{0, 0}};
   s.x_range = {-10, 4};
   s.y_range = {-3, 5.5};                                          // room above the paths for the legend
-  for (int k = 1; k <= 16; ++k) s.levels.push_back(0.5 * k * k);  // ellipses evenly spaced along x
+  for (int k = 1; k <= 26; ++k) s.levels.push_back(0.5 * k * k);  // ellipses evenly spaced along x
   s.steps = 60;
   s.optimizers = {
       // Near the stability limit 2/20 of the steep direction: every step overshoots the
