@@ -79,7 +79,7 @@ Tensor fractional_max_pool2d_backward(const Tensor& grad_out, const Tensor& indi
   const Tensor gc = grad_out.contiguous(), ic = indices.contiguous(),
                sc = samples_for(samples, grad_out.dtype());
   if (grad_out.device().is_cpu())
-    cpu::fractional_max_pool2d_backward(gc, ic, sc, kernel, grad_input);
+    cpu::fractional_max_pool2d_backward(gc, ic, grad_input);
   else
     MINIDL_CUDA_DISPATCH(cuda::fractional_max_pool2d_backward(gc, ic, sc, kernel, grad_input));
   return grad_input;

@@ -8,6 +8,5 @@
 namespace minidl::kernels::cpu {
 void fractional_max_pool2d_forward(const Tensor& x, const Tensor& samples, Size2 kernel, const Tensor& out,
                                    const Tensor& indices);
-void fractional_max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& samples,
-                                    Size2 kernel, const Tensor& grad_input);
+void fractional_max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_input);
 }  // namespace minidl::kernels::cpu

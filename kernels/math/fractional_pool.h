@@ -71,42 +71,63 @@ MINIDL_HD_INLINE FractionalPlane<A> fractional_plane(const FractionalAxis& h, co
   return {h, w, plane_samples[1], plane_samples[0], fractional_alpha<A>(h), fractional_alpha<A>(w)};
 }
 
-/// Plane index (h * in_w + w) of the maximum of window (oh, ow): the first largest element,
-/// NaN winning (the last NaN), as PyTorch's CPU kernel.
-template <typename Acc, typename T, typename A>
-MINIDL_HD_INLINE int64_t fractional_argmax(const T* plane, const FractionalPlane<A>& p, int64_t oh,
-                                           int64_t ow) {
-  const int64_t h0 = fractional_start(oh, p.u_h, p.alpha_h, p.h);
-  const int64_t w0 = fractional_start(ow, p.u_w, p.alpha_w, p.w);
-  int64_t best_at = h0 * p.w.in + w0;
+/// Plane index (h * in_w + w) of the maximum of the kernel_h x kernel_w window at (h0, w0): the
+/// first largest element, NaN winning (the last NaN), as PyTorch's CPU kernel.
+template <typename Acc, typename T>
+MINIDL_HD_INLINE int64_t window_argmax(const T* plane, int64_t in_w, int64_t h0, int64_t w0, int64_t kernel_h,
+                                       int64_t kernel_w) {
+  int64_t best_at = h0 * in_w + w0;
   Acc best = cast_value<Acc>(plane[best_at]);
-  for (int64_t h = h0; h < h0 + p.h.kernel; ++h)
-    for (int64_t w = w0; w < w0 + p.w.kernel; ++w) {
-      const Acc v = cast_value<Acc>(plane[h * p.w.in + w]);
+  for (int64_t h = h0; h < h0 + kernel_h; ++h)
+    for (int64_t w = w0; w < w0 + kernel_w; ++w) {
+      const Acc v = cast_value<Acc>(plane[h * in_w + w]);
       if (v > best || v != v) {  // v != v: NaN propagates
         best = v;
-        best_at = h * p.w.in + w;
+        best_at = h * in_w + w;
       }
     }
   return best_at;
 }
 
-/// Gradient of input element (ih, iw): the sum, in output order, of the gradients of the
-/// windows whose argmax it is. Gathering (rather than scattering) needs no atomics and adds
-/// in the same order on every backend, so CPU and CUDA agree bit for bit.
+/// window_argmax of output (oh, ow)'s window.
+template <typename Acc, typename T, typename A>
+MINIDL_HD_INLINE int64_t fractional_argmax(const T* plane, const FractionalPlane<A>& p, int64_t oh,
+                                           int64_t ow) {
+  return window_argmax<Acc>(plane, p.w.in, fractional_start(oh, p.u_h, p.alpha_h, p.h),
+                            fractional_start(ow, p.u_w, p.alpha_w, p.w), p.h.kernel, p.w.kernel);
+}
+
+/// The windows [first, last) along one axis that hold position pos.
+struct WindowRange {
+  int64_t first, last;
+};
+
+template <typename A>
+MINIDL_HD_INLINE WindowRange fractional_windows_holding(int64_t pos, A u, A alpha, const FractionalAxis& ax) {
+  return {fractional_first_start_above(pos - ax.kernel, u, alpha, ax),
+          fractional_first_start_above(pos, u, alpha, ax)};
+}
+
+/// The gradient of plane element `at`: the sum, in output order, of the gradients of the windows
+/// rows x cols (those holding it) whose argmax it is. Gathering (rather than scattering) needs no
+/// atomics and adds in the same order on every backend, so CPU and CUDA agree bit for bit.
+template <typename Acc, typename T>
+MINIDL_HD_INLINE Acc gather_window_grad(const T* grad_plane, const int64_t* index_plane, int64_t out_w,
+                                        int64_t at, WindowRange rows, WindowRange cols) {
+  Acc sum = Acc(0);
+  for (int64_t oh = rows.first; oh < rows.last; ++oh)
+    for (int64_t ow = cols.first; ow < cols.last; ++ow)
+      if (index_plane[oh * out_w + ow] == at) sum += cast_value<Acc>(grad_plane[oh * out_w + ow]);
+  return sum;
+}
+
+/// gather_window_grad of input element (ih, iw), finding its windows by binary search.
 template <typename Acc, typename T, typename A>
 MINIDL_HD_INLINE Acc fractional_grad(const T* grad_plane, const int64_t* index_plane,
                                      const FractionalPlane<A>& p, int64_t ih, int64_t iw) {
-  const int64_t oh0 = fractional_first_start_above(ih - p.h.kernel, p.u_h, p.alpha_h, p.h);
-  const int64_t oh1 = fractional_first_start_above(ih, p.u_h, p.alpha_h, p.h);
-  const int64_t ow0 = fractional_first_start_above(iw - p.w.kernel, p.u_w, p.alpha_w, p.w);
-  const int64_t ow1 = fractional_first_start_above(iw, p.u_w, p.alpha_w, p.w);
-  const int64_t at = ih * p.w.in + iw;
-  Acc sum = Acc(0);
-  for (int64_t oh = oh0; oh < oh1; ++oh)
-    for (int64_t ow = ow0; ow < ow1; ++ow)
-      if (index_plane[oh * p.w.out + ow] == at) sum += cast_value<Acc>(grad_plane[oh * p.w.out + ow]);
-  return sum;
+  return gather_window_grad<Acc>(grad_plane, index_plane, p.w.out, ih * p.w.in + iw,
+                                 fractional_windows_holding(ih, p.u_h, p.alpha_h, p.h),
+                                 fractional_windows_holding(iw, p.u_w, p.alpha_w, p.w));
 }
 
 }  // namespace minidl::kernels
