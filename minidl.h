@@ -1,5 +1,6 @@
 // minidl's public API in one header: #include <minidl.h>. It includes no CUDA
-// header, so programs that use minidl compile without the CUDA toolkit.
+// header (nor any third-party one), so programs that use minidl compile without
+// the CUDA toolkit.
 #pragma once
 
 #include "core/autograd.h"
@@ -13,5 +14,11 @@
 #include "core/random.h"
 #include "core/stream.h"
 #include "core/tensor.h"
+#include "data/augment.h"
+#include "data/cifar.h"
+#include "data/dataset.h"
+#include "data/loader.h"
 #include "layers/nn.h"
+#include "models/models.h"
 #include "optim/optim.h"
+#include "train/checkpoint.h"
