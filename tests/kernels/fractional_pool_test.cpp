@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/math/fractional_pool.h"
 #include "support/gpu_test.h"
 
 namespace minidl::kernels {
@@ -109,6 +110,42 @@ TEST(FractionalMaxPool2d, MatchesTheNestedLoopReferenceInEveryDType) {
         // Sums of up to a few 16-bit values round once per addition in float, then to the dtype.
         const double tol = is_double || dtype == DType::Float32 ? 1e-6 : 1e-2;
         ASSERT_NEAR(g[i], ref.grad[i], tol * (1 + std::abs(ref.grad[i]))) << "element " << i;
+      }
+    }
+  }
+}
+
+// The CUDA kernel gathers per input element (fractional_grad); run here on the host, its sums
+// must equal the CPU scatter's bit for bit, in float and in a 16-bit dtype.
+TEST(FractionalMaxPool2d, GatheredGradientEqualsTheCpuScatterBitForBit) {
+  unsigned seed = 50;
+  for (const DType dtype : {DType::Float32, DType::BFloat16}) {
+    for (const Config& c : kConfigs) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + shape_str(c.shape));
+      // Few distinct values, so windows often share their argmax and gradients really add up.
+      std::vector<double> xs = uniform_values(shape_numel(c.shape), ++seed, 0, 4);
+      for (double& v : xs) v = std::floor(v);
+      const Tensor x = from_vector(xs, c.shape).to(dtype);
+      const Tensor samples =
+          from_vector(uniform_values(2 * c.shape[0] * c.shape[1], ++seed, 0, 1), {c.shape[0], c.shape[1], 2});
+      const FractionalPoolResult r = fractional_max_pool2d(x, samples, c.kernel, c.size);
+      const Tensor up =
+          from_vector(uniform_values(r.output.numel(), ++seed, -1, 1), r.output.shape()).to(dtype);
+      const std::vector<float> cpu =
+          fractional_max_pool2d_backward(up, r.indices, samples, c.shape, c.kernel).to_vector<float>();
+      const std::vector<float> us = samples.to_vector<float>(), ups = up.to_vector<float>();
+      const std::vector<int64_t> idx = r.indices.to_vector<int64_t>();
+      const int64_t plane_in = c.shape[2] * c.shape[3], plane_out = c.size.h * c.size.w;
+      for (int64_t plane = 0; plane < c.shape[0] * c.shape[1]; ++plane) {
+        const FractionalPlane<float> p = fractional_plane<float>(
+            {c.shape[2], c.size.h, c.kernel.h}, {c.shape[3], c.size.w, c.kernel.w}, &us[2 * plane]);
+        for (int64_t ih = 0; ih < c.shape[2]; ++ih)
+          for (int64_t iw = 0; iw < c.shape[3]; ++iw) {
+            float gathered =
+                fractional_grad<float>(&ups[plane * plane_out], &idx[plane * plane_out], p, ih, iw);
+            if (dtype == DType::BFloat16) gathered = static_cast<float>(BFloat16(gathered));
+            ASSERT_EQ(gathered, cpu[plane * plane_in + ih * c.shape[3] + iw]) << "plane " << plane;
+          }
       }
     }
   }
