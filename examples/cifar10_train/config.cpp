@@ -41,6 +41,8 @@ std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
   app.add_option("--model", c.model, "small_cnn | resnet9 | resnet18 | mlp")->capture_default_str();
   app.add_option("--width", c.width, "channel width multiplier")->capture_default_str();
   app.add_option("--epochs", c.epochs)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--stop-after", c.stop_after,
+                 "stop after this many epochs (the schedule still spans --epochs); continue with --resume");
   app.add_option("--batch-size", c.batch_size)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--optimizer", c.optimizer)
       ->capture_default_str()

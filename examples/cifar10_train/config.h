@@ -16,6 +16,7 @@ struct Config {
   std::string model = "small_cnn";
   double width = 1.0;
   int epochs = 2;
+  int stop_after = 0;  // stop after this many epochs (0: all); the schedule still spans `epochs`
   int batch_size = 128;
   std::string optimizer = "nesterov";  // sgd momentum nesterov adagrad rmsprop adam adamw
   double lr = 0.1;

@@ -125,7 +125,8 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   Result result;
   int64_t images_trained = 0;
   minidl::Generator& generator = minidl::default_generator(device);
-  for (int64_t epoch = first_epoch; epoch < config.epochs; ++epoch) {
+  const int64_t last_epoch = config.stop_after > 0 ? std::min(config.stop_after, config.epochs) : config.epochs;
+  for (int64_t epoch = first_epoch; epoch < last_epoch; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.start_epoch(epoch + 1, config.epochs, steps_per_epoch);
     double loss_sum = 0, correct = 0;

@@ -115,8 +115,10 @@ template <typename T> T sum_of(const T* v, int64_t n) {
 // after the other with each GEMM split over the threads (gemm_parallel runs serially when nested).
 template <typename F> void for_each_sample(int64_t batch, int threads, F&& body) {
   if (threads > 1) {
-    // Dynamic: a thread that loses its core to another process does not hold the others up.
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    // Static: each thread gets a fixed, contiguous run of samples, so the per-thread partial
+    // sums of dW (added in thread order) are bit-identical from run to run — a resumed run
+    // must equal one that never stopped. (Dynamic scheduling was faster on a loaded machine.)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t n = 0; n < batch; ++n) body(n, omp_get_thread_num());
   } else {
     for (int64_t n = 0; n < batch; ++n) body(n, 0);
