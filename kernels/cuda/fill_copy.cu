@@ -5,6 +5,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/fill_copy.h"
 #include "kernels/cuda/launch.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/cast.h"
 #include "kernels/ops.h"
