@@ -27,6 +27,9 @@ class BatchNormBase : public Module {
 
   int64_t num_features() const { return num_features_; }
   const BatchNormOptions& options() const { return options_; }
+  /// Changes the running-statistics momentum (nullopt: cumulative average), e.g. for a
+  /// recalibration pass over the training data.
+  void set_momentum(std::optional<double> momentum) { options_.momentum = momentum; }
   /// Running statistics back to mean 0, variance 1, no batches tracked.
   void reset_running_stats();
 

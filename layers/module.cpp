@@ -65,6 +65,16 @@ void Module::replace_tensor(const std::string& name, const Tensor& tensor) {
   throw ValueError(detail::str_cat(type_name_, ": no parameter or buffer named '", name, "'"));
 }
 
+std::shared_ptr<Module> Module::replace_module(const std::string& name, std::shared_ptr<Module> module) {
+  MINIDL_CHECK(module != nullptr, ValueError, type_name_, ": replacement for child '", name, "' is null");
+  for (auto& [key, child] : children_)
+    if (key == name) {
+      std::swap(child, module);
+      return module;
+    }
+  throw ValueError(detail::str_cat(type_name_, ": no child module named '", name, "'"));
+}
+
 std::vector<std::pair<std::string, Module*>> Module::named_modules(const std::string& prefix) {
   std::vector<std::pair<std::string, Module*>> out{{prefix, this}};
   for (const auto& [name, child] : children_) {

@@ -50,7 +50,12 @@ class Module {
   /// Training mode (dropout drops, batch norm uses batch statistics), for this module and all below.
   virtual void train(bool on = true);
   void eval() { train(false); }
-  bool is_training() const { return training_; }
+  /// Whether train() asked for training mode and no evaluation lock holds this module.
+  bool is_training() const { return training_ && !eval_locked_; }
+  /// Locks this module alone (not its children) in evaluation mode whatever train() says, so a
+  /// frozen batch norm keeps its running statistics; unlocking lets the last train()/eval() rule.
+  void set_eval_locked(bool locked) { eval_locked_ = locked; }
+  bool eval_locked() const { return eval_locked_; }
 
   /// Moves every parameter and buffer in place: handles held elsewhere (an optimizer) follow.
   void to(const Device& device);
@@ -62,6 +67,10 @@ class Module {
   void requires_grad_(bool requires_grad);
   /// Calls fn on every module, children first (e.g. custom initialization).
   void apply(const std::function<void(Module&)>& fn);
+  /// Swaps the registered child `name` for `module` (e.g. a new head) and returns the old one;
+  /// ValueError if there is no such child. A subclass that also keeps the child elsewhere (a
+  /// typed member, Sequential's list) must be updated by the caller.
+  std::shared_ptr<Module> replace_module(const std::string& name, std::shared_ptr<Module> module);
 
   /// Copies of nothing: the dict holds the module's own tensors (detached handles).
   StateDict state_dict() const;
@@ -94,6 +103,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+  bool eval_locked_ = false;
 };
 
 /// Rewrites `target`'s data in place to `source`'s (device, dtype, layout), keeping its identity.
