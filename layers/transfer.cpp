@@ -150,6 +150,7 @@ std::shared_ptr<nn::Module> replace_head(nn::Module& root, const std::string& pa
   const std::size_t dot = path.rfind('.');
   Module& parent = module_at(root, dot == std::string::npos ? "" : path.substr(0, dot));
   const std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
+  module_at(root, path);  // a ValueError naming the path when there is nothing to replace
   const auto params = root.named_parameters();
   if (!params.empty()) {
     head->to(params.front().second.device());
