@@ -43,8 +43,9 @@ int64_t recompute_batch_norm_statistics(Module& model, const BatchSource& next_b
 
 int64_t recompute_batch_norm_statistics(Module& model, const std::vector<Tensor>& batches) {
   std::size_t next = 0;
-  return recompute_batch_norm_statistics(
-      model, [&]() -> std::optional<Tensor> { return next < batches.size() ? std::optional(batches[next++]) : std::nullopt; });
+  return recompute_batch_norm_statistics(model, [&]() -> std::optional<Tensor> {
+    return next < batches.size() ? std::optional(batches[next++]) : std::nullopt;
+  });
 }
 
 }  // namespace minidl::nn

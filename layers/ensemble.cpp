@@ -29,8 +29,8 @@ Tensor mean_softmax_log(const std::vector<Tensor>& logits) {
   std::vector<Tensor> log_probs;
   for (std::size_t k = 0; k < logits.size(); ++k) {
     MINIDL_CHECK(logits[k].dim() == 2 && logits[k].shape() == logits[0].shape(), ShapeError,
-                 "Ensemble: member ", k, " gave ", shape_str(logits[k].shape()), ", expected (N, C) as member 0's ",
-                 shape_str(logits[0].shape()));
+                 "Ensemble: member ", k, " gave ", shape_str(logits[k].shape()),
+                 ", expected (N, C) as member 0's ", shape_str(logits[0].shape()));
     log_probs.push_back(log_softmax(logits[k], 1));
   }
   if (log_probs.size() == 1) return log_probs[0];

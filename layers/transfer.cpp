@@ -48,7 +48,8 @@ std::vector<std::string> set_trainable(Module& module, const std::string& patter
       any_trainable = any_trainable || param.requires_grad();
     }
     if (own.empty())  // no affine parameters: the buffers say whether the pattern covers it
-      for (const auto& [name, buffer] : bn->named_buffers(false)) touched = touched || glob_match(pattern, join(prefix, name));
+      for (const auto& [name, buffer] : bn->named_buffers(false))
+        touched = touched || glob_match(pattern, join(prefix, name));
     if (!touched) continue;
     if (trainable && (any_trainable || own.empty())) bn->set_eval_locked(false);
     if (!trainable && lock_batch_norms && !any_trainable) bn->set_eval_locked(true);
@@ -119,11 +120,14 @@ std::vector<std::string> reset_parameters(Module& root, const std::string& path,
     } else if (!own.empty()) {
       Tensor weight, bias;
       for (const auto& [name, param] : own) {
-        if (name == "weight" && param.dim() >= 2) weight = param;
-        else if (name == "bias") bias = param;
+        if (name == "weight" && param.dim() >= 2)
+          weight = param;
+        else if (name == "bias")
+          bias = param;
         else
-          throw ValueError(detail::str_cat("reset_parameters: do not know how to initialize '", join(prefix, name),
-                                           "' of ", module->type_name(), " (shape ", shape_str(param.shape()), ")"));
+          throw ValueError(detail::str_cat("reset_parameters: do not know how to initialize '",
+                                           join(prefix, name), "' of ", module->type_name(), " (shape ",
+                                           shape_str(param.shape()), ")"));
       }
       MINIDL_CHECK(weight.defined(), ValueError, "reset_parameters: ", module->type_name(), " '", prefix,
                    "' has a bias but no weight of 2+ dims");
@@ -172,8 +176,8 @@ std::shared_ptr<nn::Module> replace_head(nn::Module& root, const std::string& pa
     if (sequential != nullptr) const_cast<std::shared_ptr<Module>&>((*sequential)[index]) = old;
     throw ValueError(str_cat(
         "replace_head: ", parent.type_name(), " still holds its old '", path, "' (", old->type_name(),
-        ") elsewhere, e.g. a typed member its forward uses; pass that member too: replace_head(model, \"", path,
-        "\", head, model.member)"));
+        ") elsewhere, e.g. a typed member its forward uses; pass that member too: replace_head(model, \"",
+        path, "\", head, model.member)"));
   }
   return old;
 }
@@ -191,8 +195,10 @@ std::vector<std::vector<std::pair<std::string, Tensor>>> parameters_by_pattern(
     if (!entry.second.requires_grad()) continue;  // frozen: nothing for an optimizer to do
     std::size_t i = 0;
     while (i < patterns.size() && !glob_match(patterns[i].pattern, entry.first)) ++i;
-    if (i < patterns.size()) groups[i].push_back(entry);
-    else unclaimed.push_back(entry);
+    if (i < patterns.size())
+      groups[i].push_back(entry);
+    else
+      unclaimed.push_back(entry);
   }
   MINIDL_CHECK(unclaimed.empty(), ValueError, "param_groups_by_pattern: ", unclaimed.size(),
                " trainable parameters match no pattern (", first_names(unclaimed), "); end with {\"*\", lr}");

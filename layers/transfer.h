@@ -40,7 +40,8 @@ Module& module_at(Module& root, const std::string& path);
 /// (Linear, Conv) by PyTorch's default (init::default_layer_init_), batch norms to weight 1,
 /// bias 0 and fresh running statistics. ValueError for a parameter it does not know how to
 /// initialize. Returns the names of the re-initialized parameters (dotted from `root`).
-std::vector<std::string> reset_parameters(Module& root, const std::string& path, Generator* generator = nullptr);
+std::vector<std::string> reset_parameters(Module& root, const std::string& path,
+                                          Generator* generator = nullptr);
 
 /// Swaps the child at `path` (e.g. "classifier.1") for `head` (e.g. Linear(2048, 4)), moved to
 /// the device and dtype of the model's first parameter; returns the old module. Every other

@@ -40,8 +40,8 @@ void SnapshotEnsemble::take_snapshot() {
   const int64_t step = scheduler_.last_epoch();
   steps_.push_back(step);
   if (options_.directory.empty()) return;
-  const std::string path = options_.directory + "/" + options_.prefix + "_" + std::to_string(files_.size()) +
-                           ".safetensors";
+  const std::string path =
+      options_.directory + "/" + options_.prefix + "_" + std::to_string(files_.size()) + ".safetensors";
   io::TensorMap tensors(snapshots_.back().begin(), snapshots_.back().end());
   // The cycle that just ended: the step before a restart lies in it.
   const int64_t cycle = scheduler_.cycle_at(std::max<int64_t>(step - 1, 0)).index;
@@ -52,7 +52,8 @@ void SnapshotEnsemble::take_snapshot() {
   files_.push_back(path);
 }
 
-std::shared_ptr<nn::Ensemble> SnapshotEnsemble::ensemble(const ModelMaker& make_model, std::size_t last) const {
+std::shared_ptr<nn::Ensemble> SnapshotEnsemble::ensemble(const ModelMaker& make_model,
+                                                         std::size_t last) const {
   MINIDL_CHECK(!snapshots_.empty(), ValueError, "SnapshotEnsemble::ensemble: no snapshot taken yet");
   std::vector<std::shared_ptr<nn::Module>> members;
   for (std::size_t k = first_used(snapshots_.size(), last); k < snapshots_.size(); ++k) {
@@ -88,7 +89,8 @@ Tensor SnapshotEnsemble::predict(const Tensor& input, std::size_t last) {
   return nn::mean_softmax_log(outputs);
 }
 
-std::shared_ptr<nn::Ensemble> ensemble_from_files(const std::vector<std::string>& paths, const ModelMaker& make_model) {
+std::shared_ptr<nn::Ensemble> ensemble_from_files(const std::vector<std::string>& paths,
+                                                  const ModelMaker& make_model) {
   MINIDL_CHECK(!paths.empty(), ValueError, "ensemble_from_files: no files given");
   std::vector<std::shared_ptr<nn::Module>> members;
   for (const auto& path : paths) {
@@ -96,8 +98,8 @@ std::shared_ptr<nn::Ensemble> ensemble_from_files(const std::vector<std::string>
     auto member = make_model();
     MINIDL_CHECK(member != nullptr, ValueError, "ensemble_from_files: make_model returned null");
     const nn::LoadReport report = member->load_state_dict({file.tensors.begin(), file.tensors.end()}, false);
-    MINIDL_CHECK(report.ok(), ValueError, "ensemble_from_files: ", path, " does not fit ", member->type_name(), ": ",
-                 report.str());
+    MINIDL_CHECK(report.ok(), ValueError, "ensemble_from_files: ", path, " does not fit ",
+                 member->type_name(), ": ", report.str());
     members.push_back(std::move(member));
   }
   auto ensemble = std::make_shared<nn::Ensemble>(members);

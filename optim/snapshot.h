@@ -29,7 +29,8 @@ using ModelMaker = std::function<std::shared_ptr<nn::Module>()>;
 class SnapshotEnsemble {
  public:
   /// Both are referenced, not copied: they must outlive this object.
-  SnapshotEnsemble(nn::Module& model, const lr::CosineAnnealingWarmRestarts& scheduler, SnapshotOptions options = {});
+  SnapshotEnsemble(nn::Module& model, const lr::CosineAnnealingWarmRestarts& scheduler,
+                   SnapshotOptions options = {});
 
   /// Call after each scheduler.step(): when that step began a new cycle, the model holds the end of
   /// the previous one and a snapshot is taken (once per restart, however often this is called).
@@ -62,6 +63,7 @@ class SnapshotEnsemble {
 };
 
 /// An Ensemble (in eval mode) of make_model() copies loaded (strictly) from snapshot files.
-std::shared_ptr<nn::Ensemble> ensemble_from_files(const std::vector<std::string>& paths, const ModelMaker& make_model);
+std::shared_ptr<nn::Ensemble> ensemble_from_files(const std::vector<std::string>& paths,
+                                                  const ModelMaker& make_model);
 
 }  // namespace minidl::optim

@@ -84,7 +84,8 @@ TEST(RecomputeBatchNorm, RunningStatisticsAreTheAverageOfTheBatchStatistics) {
       for (std::size_t o = 0; o < 3; ++o) {
         z[r][o] = b[o];
         for (std::size_t c = 0; c < 4; ++c)
-          z[r][o] += w[o][c] * ((x[r][c] - s0.mean[c]) / std::sqrt(s0.var_biased[c] + 1e-5) * gamma[c] + beta[c]);
+          z[r][o] +=
+              w[o][c] * ((x[r][c] - s0.mean[c]) / std::sqrt(s0.var_biased[c] + 1e-5) * gamma[c] + beta[c]);
       }
     const Stats s2 = column_stats(z);
     for (std::size_t c = 0; c < 4; ++c) {
@@ -98,7 +99,8 @@ TEST(RecomputeBatchNorm, RunningStatisticsAreTheAverageOfTheBatchStatistics) {
   }
   auto expect_near = [](const std::vector<double>& got, const std::vector<double>& want, const char* what) {
     ASSERT_EQ(got.size(), want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << what << i;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << what << i;
   };
   expect_near(values(bn0->running_mean), mean0, "bn0 mean ");
   expect_near(values(bn0->running_var), var0, "bn0 var ");

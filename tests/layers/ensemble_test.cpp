@@ -31,7 +31,8 @@ std::vector<double> reference(const std::vector<std::vector<double>>& logits, in
     for (int64_t r = 0; r < rows; ++r) {
       double total = 0;
       for (int64_t c = 0; c < cols; ++c) total += std::exp(l[r * cols + c]);
-      for (int64_t c = 0; c < cols; ++c) out[r * cols + c] += std::exp(l[r * cols + c]) / total / logits.size();
+      for (int64_t c = 0; c < cols; ++c)
+        out[r * cols + c] += std::exp(l[r * cols + c]) / total / logits.size();
     }
   for (double& v : out) v = std::log(v);
   return out;

@@ -24,11 +24,13 @@ namespace {
 class Net : public Module {
  public:
   Net() : Module("Net") {
-    backbone = register_module("backbone", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
-        std::make_shared<Conv2d>(1, 8, Conv2dOptions{.kernel_size = 3, .padding = 1}), std::make_shared<BatchNorm2d>(8),
-        std::make_shared<ReLU>(), std::make_shared<MaxPool2d>(2), std::make_shared<Flatten>()}));
+    backbone = register_module(
+        "backbone", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
+                        std::make_shared<Conv2d>(1, 8, Conv2dOptions{.kernel_size = 3, .padding = 1}),
+                        std::make_shared<BatchNorm2d>(8), std::make_shared<ReLU>(),
+                        std::make_shared<MaxPool2d>(2), std::make_shared<Flatten>()}));
     head = register_module("head", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
-        std::make_shared<Dropout>(0.0), std::make_shared<Linear>(128, 4)}));
+                                       std::make_shared<Dropout>(0.0), std::make_shared<Linear>(128, 4)}));
   }
   Tensor forward(const Tensor& x) override { return head->forward(backbone->forward(x)); }
   std::shared_ptr<Sequential> backbone, head;
@@ -65,8 +67,8 @@ TEST(Transfer, FreezeReturnsTheMatchedNamesAndNamesAPatternThatMatchesNothing) {
   auto model = models::create("small_cnn");
   const auto frozen = freeze(*model, "features.*");
   EXPECT_EQ(frozen, (std::vector<std::string>{"features.0.weight", "features.1.weight", "features.1.bias",
-                                               "features.4.weight", "features.5.weight", "features.5.bias",
-                                               "features.8.weight", "features.9.weight", "features.9.bias"}));
+                                              "features.4.weight", "features.5.weight", "features.5.bias",
+                                              "features.8.weight", "features.9.weight", "features.9.bias"}));
   for (const auto& [name, p] : model->named_parameters())
     EXPECT_EQ(p.requires_grad(), name.rfind("classifier.", 0) == 0) << name;
   EXPECT_EQ(freeze(*model, "*.bias").size(), 4u);  // 3 batch norms and the classifier
@@ -164,7 +166,8 @@ TEST(Transfer, ReplaceHeadOfARegisteredModel) {
   EXPECT_FALSE(model->classifier->at<Linear>(1)->is_training());  // follows the model's mode
 
   // "classifier" is also a typed member the forward calls: refused, and nothing changes...
-  auto head = std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{std::make_shared<Linear>(2048, 3)});
+  auto head =
+      std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{std::make_shared<Linear>(2048, 3)});
   const std::string message = error_of([&] { replace_head(*model, "classifier", head); });
   EXPECT_NE(message.find("typed member"), std::string::npos) << message;
   EXPECT_EQ((*model)(x).shape(), (Shape{2, 4}));
@@ -233,9 +236,13 @@ TEST(Transfer, ParamGroupsByPatternGetTheirLr) {
   // without a pattern, is an error.
   freeze(net, "backbone.*");
   EXPECT_EQ(param_groups_by_pattern(net, {{"*", 0.1}}, defaults)[0].params.size(), 2u);
-  EXPECT_NE(error_of([&] { parameters_by_pattern(net, {{"backbone.*", 0.1}, {"*", 0.1}}); }).find("'backbone.*'"),
+  EXPECT_NE(error_of([&] {
+              parameters_by_pattern(net, {{"backbone.*", 0.1}, {"*", 0.1}});
+            }).find("'backbone.*'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { parameters_by_pattern(net, {{"head.1.weight", 0.1}}); }).find("head.1.bias"),
+  EXPECT_NE(error_of([&] {
+              parameters_by_pattern(net, {{"head.1.weight", 0.1}});
+            }).find("head.1.bias"),
             std::string::npos);
 }
 

@@ -83,12 +83,15 @@ TEST(SnapshotEnsemble, TakesOneSnapshotAtTheEndOfEachCycle) {
   // The snapshots are copies, not the live weights, and they differ from each other.
   for (std::size_t i = 0; i < 3; ++i)
     for (std::size_t j = i + 1; j < 3; ++j)
-      EXPECT_NE(values(snapshots->snapshots()[i].at("3.weight")), values(snapshots->snapshots()[j].at("3.weight")));
-  EXPECT_NE(values(snapshots->snapshots()[2].at("3.weight")), values(run->model->state_dict().at("3.weight")));
+      EXPECT_NE(values(snapshots->snapshots()[i].at("3.weight")),
+                values(snapshots->snapshots()[j].at("3.weight")));
+  EXPECT_NE(values(snapshots->snapshots()[2].at("3.weight")),
+            values(run->model->state_dict().at("3.weight")));
 }
 
 TEST(SnapshotEnsemble, FilesEnsemblesAndPredictAgree) {
-  const auto dir = std::filesystem::temp_directory_path() / ("minidl_snapshot_test_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("minidl_snapshot_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto run = train({.directory = dir.string(), .prefix = "cnn"});
   SnapshotEnsemble* snapshots = run->snapshots.get();
@@ -113,7 +116,8 @@ TEST(SnapshotEnsemble, FilesEnsemblesAndPredictAgree) {
   const Tensor want = nn::mean_softmax_log(outputs);
   expect_same(snapshots->ensemble(make_model, 2)->forward(x), want, 1e-6);
   expect_same(snapshots->predict(x, 2), want, 1e-6);
-  expect_same(ensemble_from_files({snapshots->files()[1], snapshots->files()[2]}, make_model)->forward(x), want, 1e-6);
+  expect_same(ensemble_from_files({snapshots->files()[1], snapshots->files()[2]}, make_model)->forward(x),
+              want, 1e-6);
   EXPECT_EQ(snapshots->ensemble(make_model)->size(), 3u);
   // predict() put the live weights and the training mode back.
   EXPECT_EQ(values(run->model->state_dict().at("0.weight")), live);
