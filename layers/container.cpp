@@ -1,5 +1,5 @@
-// Flatten is a differentiable view (Tensor::flatten records its backward); Sequential keeps
-// its children in a vector too, for indexing by position.
+// Flatten is a differentiable view (Tensor::flatten records its backward); Sequential runs its
+// registered children in registration order.
 #include "layers/container.h"
 
 namespace minidl::nn {
@@ -15,13 +15,12 @@ Sequential::Sequential(const std::vector<std::shared_ptr<Module>>& modules) : Mo
 }
 
 void Sequential::push_back(std::shared_ptr<Module> module) {
-  register_module(std::to_string(modules_.size()), module);
-  modules_.push_back(std::move(module));
+  register_module(std::to_string(size()), std::move(module));
 }
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& module : modules_) x = module->forward(x);
+  for (const auto& [name, module] : named_children()) x = module->forward(x);
   return x;
 }
 

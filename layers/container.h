@@ -35,25 +35,20 @@ class Sequential : public Module {
 
   /// Appends a child named after its index.
   void push_back(std::shared_ptr<Module> module);
-  std::size_t size() const { return modules_.size(); }
-  bool empty() const { return modules_.empty(); }
+  std::size_t size() const { return named_children().size(); }
+  bool empty() const { return named_children().empty(); }
   /// The i-th child; std::out_of_range past the end.
-  const std::shared_ptr<Module>& operator[](std::size_t index) const { return modules_.at(index); }
+  const std::shared_ptr<Module>& operator[](std::size_t index) const { return named_children().at(index).second; }
   /// The i-th child as M (e.g. seq.at<Linear>(0)); ValueError if it is not an M.
   template <typename M> std::shared_ptr<M> at(std::size_t index) const {
-    auto typed = std::dynamic_pointer_cast<M>(modules_.at(index));
-    MINIDL_CHECK(typed != nullptr, ValueError, "Sequential: child ", index, " is a ",
-                 modules_.at(index)->type_name());
+    auto typed = std::dynamic_pointer_cast<M>((*this)[index]);
+    MINIDL_CHECK(typed != nullptr, ValueError, "Sequential: child ", index, " is a ", (*this)[index]->type_name());
     return typed;
   }
-  auto begin() const { return modules_.begin(); }
-  auto end() const { return modules_.end(); }
 
-  /// Passes the input through every child in order (the input itself when empty).
+  /// Passes the input through every child in order (the input itself when empty). The children
+  /// are the registered ones, so replace_module() (e.g. a new head) takes effect at once.
   Tensor forward(const Tensor& input) override;
-
- private:
-  std::vector<std::shared_ptr<Module>> modules_;
 };
 
 }  // namespace minidl::nn

@@ -3,9 +3,11 @@
 
 #include "layers/activation.h"
 #include "layers/batch_norm.h"
+#include "layers/bn_recalibrate.h"
 #include "layers/container.h"
 #include "layers/conv.h"
 #include "layers/dropout.h"
+#include "layers/ensemble.h"
 #include "layers/fractional_pool.h"
 #include "layers/init.h"
 #include "layers/linear.h"
@@ -13,3 +15,4 @@
 #include "layers/module.h"
 #include "layers/pooling.h"
 #include "layers/stochastic_depth.h"
+#include "layers/transfer.h"

@@ -162,18 +162,11 @@ std::shared_ptr<nn::Module> replace_head(nn::Module& root, const std::string& pa
   }
   head->train(parent.is_training());
 
-  // Sequential runs its positional list, not the registry: point that entry at the head too.
-  // Its operator[] is const-only, but the element itself is not const (request: Sequential::set).
-  auto* sequential = dynamic_cast<Sequential*>(&parent);
-  std::size_t index = 0;
-  while (index < parent.named_children().size() && parent.named_children()[index].first != name) ++index;
   std::shared_ptr<Module> old = parent.replace_module(name, head);
-  if (sequential != nullptr) const_cast<std::shared_ptr<Module>&>((*sequential)[index]) = head;
   // Anyone else still holding the old module (a typed member the forward calls) would keep
   // using it, and the new head would train without ever being used: refuse instead.
   if (old.use_count() > 1 + other_holders) {
     parent.replace_module(name, old);
-    if (sequential != nullptr) const_cast<std::shared_ptr<Module>&>((*sequential)[index]) = old;
     throw ValueError(str_cat(
         "replace_head: ", parent.type_name(), " still holds its old '", path, "' (", old->type_name(),
         ") elsewhere, e.g. a typed member its forward uses; pass that member too: replace_head(model, \"",

@@ -6,3 +6,4 @@
 #include "optim/lbfgs.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
+#include "optim/snapshot.h"
