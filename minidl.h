@@ -23,6 +23,7 @@
 #include "models/models.h"
 #include "optim/optim.h"
 #include "train/checkpoint.h"
+#include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report.h"

@@ -16,6 +16,7 @@
 #include "optim/averaging.h"
 #include "setup.h"
 #include "train/checkpoint.h"
+#include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report.h"
@@ -27,35 +28,6 @@ using minidl::Device;
 using minidl::Tensor;
 namespace data = minidl::data;
 namespace train = minidl::train;
-
-constexpr int64_t kEvalBatch = 500;
-
-struct Evaluation {
-  double loss = 0;
-  double accuracy = 0;
-};
-
-// Test loss and accuracy; with tta the softmax of each image and its mirror are averaged.
-Evaluation evaluate(minidl::nn::Module& model, const data::Dataset& test, const data::Augment& augment, bool tta) {
-  minidl::autograd::NoGradGuard no_grad;
-  model.eval();
-  double loss_sum = 0, correct = 0;
-  for (int64_t start = 0; start < test.size(); start += kEvalBatch) {
-    const int64_t n = std::min(kEvalBatch, test.size() - start);
-    const Tensor images = test.images().narrow(0, start, n);
-    const Tensor labels = test.labels().narrow(0, start, n);
-    Tensor logits = model(data::normalize(images, augment));
-    if (tta) {
-      const Tensor mirrored = model(data::normalize(images, augment, /*flip=*/true));
-      logits = minidl::log(0.5 * (minidl::softmax(logits, 1) + minidl::softmax(mirrored, 1)));
-    }
-    loss_sum += minidl::cross_entropy(logits, labels, {.reduction = minidl::Reduction::Sum}).item();
-    correct += minidl::accuracy(logits, labels) * static_cast<double>(n);
-  }
-  model.train();
-  const auto total = static_cast<double>(std::max<int64_t>(test.size(), 1));
-  return {loss_sum / total, correct / total};
-}
 
 Device pick_device(const std::string& flag) {
   if (flag.empty()) return minidl::cuda_available() ? Device::cuda() : Device::cpu();
@@ -152,7 +124,7 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.train_s += seconds;
-    const Evaluation eval = evaluate(*model, test_data, plain, config.tta);
+    const train::Evaluation eval = train::evaluate(*model, test_data, plain, {.flip_tta = config.tta});
     train::EpochRecord record;
     record.epoch = epoch + 1;
     record.train_loss = loss_sum / static_cast<double>(images_seen);
@@ -166,7 +138,7 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     suffix << std::fixed << std::setprecision(2) << "test_acc " << eval.accuracy * 100 << "%";
     if (ema) {
       minidl::optim::AveragedWeightsGuard averaged(*ema);
-      result.ema_test_acc = evaluate(*model, test_data, plain, config.tta).accuracy;
+      result.ema_test_acc = train::evaluate(*model, test_data, plain, {.flip_tta = config.tta}).accuracy;
       record.extra["ema_test_acc"] = result.ema_test_acc;
       suffix << " ema_test_acc " << result.ema_test_acc * 100 << "%";
     }
