@@ -24,6 +24,7 @@
 #include "optim/optim.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/fit.h"
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report.h"

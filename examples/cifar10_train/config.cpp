@@ -33,10 +33,12 @@ std::vector<std::pair<std::string, std::string>> Config::describe() const {
 
 std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
   Config c;
-  CLI::App app{"Train a CIFAR-10 classifier with minidl. Prints 'final test_acc=... train_s=... imgs_per_s=...'."};
+  CLI::App app{
+      "Train a CIFAR-10 classifier with minidl. Prints 'final test_acc=... train_s=... imgs_per_s=...'."};
   // A flag given twice takes its last value, so scripts can set defaults that users override.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.add_option("--data", c.data_dir, "CIFAR-10 binary folder (else $CIFAR10_DIR, else data/cifar-10-batches-bin)");
+  app.add_option("--data", c.data_dir,
+                 "CIFAR-10 binary folder (else $CIFAR10_DIR, else data/cifar-10-batches-bin)");
   app.add_option("--device", c.device, "cpu, cuda or cuda:N (default: cuda when available)");
   app.add_option("--model", c.model, "small_cnn | resnet9 | resnet18 | mlp")->capture_default_str();
   app.add_option("--width", c.width, "channel width multiplier")->capture_default_str();
@@ -52,8 +54,10 @@ std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
   app.add_option("--schedule", c.schedule, "onecycle | cosine | step (x0.1 at 50% and 75%) | none")
       ->capture_default_str()
       ->check(CLI::IsMember({"onecycle", "cosine", "step", "none"}));
-  app.add_option("--weight-decay", c.weight_decay, "L2 on weights (not biases or batch norm)")->capture_default_str();
-  app.add_option("--l1", c.l1, "L1 strength on weights (elastic net with --weight-decay)")->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay, "L2 on weights (not biases or batch norm)")
+      ->capture_default_str();
+  app.add_option("--l1", c.l1, "L1 strength on weights (elastic net with --weight-decay)")
+      ->capture_default_str();
   app.add_option("--label-smoothing", c.label_smoothing)->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability of the model's head");
   app.add_option("--augment", c.augment, "comma list: crop, crop-reflect, resized-crop, flip, jitter, none")
@@ -62,7 +66,8 @@ std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
   app.add_flag("--tta", c.tta, "average predictions over the image and its mirror at test time");
   app.add_option("--seed", c.seed)->capture_default_str();
   app.add_option("--threads", c.threads, "CPU threads (default: all cores)");
-  app.add_option("--train-per-class", c.train_per_class, "use only the first N training images of each class");
+  app.add_option("--train-per-class", c.train_per_class,
+                 "use only the first N training images of each class");
   app.add_option("--test-limit", c.test_limit, "evaluate on the first N test images only");
   app.add_option("--checkpoint", c.checkpoint, "save a training checkpoint here after every epoch");
   app.add_option("--resume", c.resume, "continue the run saved in this checkpoint");

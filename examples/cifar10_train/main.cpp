@@ -31,12 +31,12 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int64_t>(i);
       test = data::subset(test, first);
     }
-    std::cerr << "minidl CIFAR-10: " << train.size() << " training and " << test.size() << " test images, model "
-              << config->model << ", " << config->epochs << " epochs\n";
+    std::cerr << "minidl CIFAR-10: " << train.size() << " training and " << test.size()
+              << " test images, model " << config->model << ", " << config->epochs << " epochs\n";
     const cifar10::Result result = cifar10::run(*config, train, test, std::cerr);
     std::cout << std::fixed << "final test_acc=" << std::setprecision(4) << result.test_acc
-              << " train_s=" << std::setprecision(1) << result.train_s << " imgs_per_s=" << std::setprecision(0)
-              << result.images_per_s << std::endl;
+              << " train_s=" << std::setprecision(1) << result.train_s
+              << " imgs_per_s=" << std::setprecision(0) << result.images_per_s << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

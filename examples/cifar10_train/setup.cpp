@@ -38,10 +38,12 @@ OptimizerSetup make_optimizer(const Config& c, minidl::nn::Module& model) {
                                                 .l1 = c.l1,
                                                 .nesterov = name == "nesterov"});
   if (name == "adagrad")
-    return build<mo::Adagrad>(model, mo::AdagradOptions{.lr = c.lr, .weight_decay = c.weight_decay, .l1 = c.l1});
+    return build<mo::Adagrad>(model,
+                              mo::AdagradOptions{.lr = c.lr, .weight_decay = c.weight_decay, .l1 = c.l1});
   if (name == "rmsprop")
-    return build<mo::RMSprop>(model, mo::RMSpropOptions{.lr = c.lr, .weight_decay = c.weight_decay,
-                                                        .momentum = c.momentum, .l1 = c.l1});
+    return build<mo::RMSprop>(
+        model,
+        mo::RMSpropOptions{.lr = c.lr, .weight_decay = c.weight_decay, .momentum = c.momentum, .l1 = c.l1});
   if (name == "adam")
     return build<mo::Adam>(model, mo::AdamOptions{.lr = c.lr, .weight_decay = c.weight_decay, .l1 = c.l1});
   if (name == "adamw")
@@ -49,16 +51,18 @@ OptimizerSetup make_optimizer(const Config& c, minidl::nn::Module& model) {
   throw minidl::ValueError("unknown optimizer '" + name + "'");
 }
 
-std::unique_ptr<mo::lr::Scheduler> make_schedule(const Config& c, mo::Optimizer& optimizer, int64_t total_steps) {
+std::unique_ptr<mo::lr::Scheduler> make_schedule(const Config& c, mo::Optimizer& optimizer,
+                                                 int64_t total_steps) {
   if (c.schedule == "onecycle")
     return std::make_unique<mo::lr::OneCycleLR>(
-        optimizer, mo::lr::OneCycleOptions{.max_lr = c.lr,
-                                           .total_steps = total_steps,
-                                           .cycle_momentum = optimizer.momentum(0).has_value() &&
-                                                             *optimizer.momentum(0) > 0});
+        optimizer, mo::lr::OneCycleOptions{
+                       .max_lr = c.lr,
+                       .total_steps = total_steps,
+                       .cycle_momentum = optimizer.momentum(0).has_value() && *optimizer.momentum(0) > 0});
   if (c.schedule == "cosine") return std::make_unique<mo::lr::CosineAnnealingLR>(optimizer, total_steps);
   if (c.schedule == "step")
-    return std::make_unique<mo::lr::MultiStepLR>(optimizer, std::vector<int64_t>{total_steps / 2, total_steps * 3 / 4});
+    return std::make_unique<mo::lr::MultiStepLR>(optimizer,
+                                                 std::vector<int64_t>{total_steps / 2, total_steps * 3 / 4});
   return nullptr;
 }
 

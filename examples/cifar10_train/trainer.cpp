@@ -40,7 +40,8 @@ std::vector<std::pair<std::string, std::string>> metadata_of(const Config& c) { 
 
 }  // namespace
 
-Result run(const Config& config, const data::Dataset& train_set, const data::Dataset& test_set, std::ostream& log) {
+Result run(const Config& config, const data::Dataset& train_set, const data::Dataset& test_set,
+           std::ostream& log) {
   const Device device = pick_device(config.device);
   minidl::check_device(device);
   minidl::manual_seed(config.seed);
@@ -50,18 +51,21 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   const data::Augment plain = data::Augment::parse("none");
 
   auto model = minidl::models::create(
-      config.model, {.num_classes = train_data.num_classes(), .width = config.width, .dropout = config.dropout});
+      config.model,
+      {.num_classes = train_data.num_classes(), .width = config.width, .dropout = config.dropout});
   model->to(device);
   OptimizerSetup opt = make_optimizer(config, *model);
-  data::DataLoader loader(train_data, {.batch_size = config.batch_size, .seed = config.seed, .drop_last = true,
-                                       .device = device});
+  data::DataLoader loader(
+      train_data,
+      {.batch_size = config.batch_size, .seed = config.seed, .drop_last = true, .device = device});
   const int64_t steps_per_epoch = loader.num_batches();
   MINIDL_CHECK(steps_per_epoch > 0, minidl::ValueError, "the training set (", train_data.size(),
                " images) holds no full batch of ", config.batch_size);
   auto schedule = make_schedule(config, *opt.optimizer, steps_per_epoch * config.epochs);
   std::unique_ptr<minidl::optim::ExponentialMovingAverage> ema;
-  if (config.ema) ema = std::make_unique<minidl::optim::ExponentialMovingAverage>(*model, minidl::optim::EmaOptions{
-                                                                                      .decay = *config.ema});
+  if (config.ema)
+    ema = std::make_unique<minidl::optim::ExponentialMovingAverage>(
+        *model, minidl::optim::EmaOptions{.decay = *config.ema});
 
   train::TrainingState state{.model = *model, .optimizer = opt.state, .scheduler = schedule.get()};
   if (ema)
@@ -97,7 +101,8 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   Result result;
   int64_t images_trained = 0;
   minidl::Generator& generator = minidl::default_generator(device);
-  const int64_t last_epoch = config.stop_after > 0 ? std::min(config.stop_after, config.epochs) : config.epochs;
+  const int64_t last_epoch =
+      config.stop_after > 0 ? std::min(config.stop_after, config.epochs) : config.epochs;
   for (int64_t epoch = first_epoch; epoch < last_epoch; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.start_epoch(epoch + 1, config.epochs, steps_per_epoch);
@@ -106,7 +111,8 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     while (auto batch = loader.next()) {
       const Tensor x = data::augment(batch->images, augment, generator);
       const Tensor logits = (*model)(x);
-      const Tensor loss = minidl::cross_entropy(logits, batch->labels, {.label_smoothing = config.label_smoothing});
+      const Tensor loss =
+          minidl::cross_entropy(logits, batch->labels, {.label_smoothing = config.label_smoothing});
       opt.optimizer->zero_grad();
       loss.backward();
       opt.optimizer->step();

@@ -13,7 +13,8 @@ int main() {
   const Tensor x = points.to(device), y = labels.to(device);
 
   auto model = std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-      std::make_shared<nn::Linear>(2, 64), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(64, 2)});
+      std::make_shared<nn::Linear>(2, 64), std::make_shared<nn::ReLU>(),
+      std::make_shared<nn::Linear>(64, 2)});
   model->to(device);
   optim::SGD optimizer(model->parameters(), {.lr = 0.5, .momentum = 0.9, .nesterov = true});
   optim::lr::CosineAnnealingLR schedule(optimizer, /*t_max=*/300);

@@ -29,31 +29,23 @@ struct Settings {
 // Trains `epochs` epochs of SGD (Nesterov) over `groups` with crop+flip: a linear warm-up over
 // the first 15% of the steps (this network diverges at a cold lr of 0.05, in PyTorch too),
 // then cosine annealing — both relative to each group's own lr.
-void fit(nn::Module& model, std::vector<optim::ParamGroup<optim::SGDOptions>> groups, const data::Dataset& set,
-           int epochs, int64_t batch_size, uint64_t seed) {
-  const optim::SGDOptions defaults{.lr = groups.front().options.lr, .momentum = 0.9, .weight_decay = 5e-4,
-                                   .nesterov = true};
-  for (auto& group : groups) group.options = {.lr = group.options.lr, .momentum = 0.9, .weight_decay = 5e-4,
-                                              .nesterov = true};
+void fit(nn::Module& model, std::vector<optim::ParamGroup<optim::SGDOptions>> groups,
+         const data::Dataset& set, int epochs, int64_t batch_size, uint64_t seed) {
+  const optim::SGDOptions defaults{
+      .lr = groups.front().options.lr, .momentum = 0.9, .weight_decay = 5e-4, .nesterov = true};
+  for (auto& group : groups)
+    group.options = {.lr = group.options.lr, .momentum = 0.9, .weight_decay = 5e-4, .nesterov = true};
   optim::SGD optimizer(std::move(groups), defaults);
   data::DataLoader loader(set, {.batch_size = batch_size, .seed = seed, .device = set.device()});
   const int64_t steps = epochs * loader.num_batches();
   const int64_t warmup = std::max<int64_t>(1, steps * 15 / 100);
-  optim::lr::SequentialLR schedule(optimizer,
-                                   {std::make_shared<optim::lr::LinearLR>(optimizer, 0.1, 1.0, warmup),
-                                    std::make_shared<optim::lr::CosineAnnealingLR>(optimizer, steps - warmup)},
-                                   {warmup});
-  const auto augment = data::Augment::parse("crop,flip");
-  model.train();
-  for (int epoch = 0; epoch < epochs; ++epoch)
-    while (auto batch = loader.next()) {
-      const Tensor loss = cross_entropy(model(data::augment(batch->images, augment, default_generator(set.device()))),
-                                        batch->labels, {.label_smoothing = 0.1});
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      schedule.step();
-    }
+  optim::lr::SequentialLR schedule(
+      optimizer,
+      {std::make_shared<optim::lr::LinearLR>(optimizer, 0.1, 1.0, warmup),
+       std::make_shared<optim::lr::CosineAnnealingLR>(optimizer, steps - warmup)},
+      {warmup});
+  train::fit(model, optimizer, &schedule, loader,
+             {.epochs = epochs, .augment = data::Augment::parse("crop,flip"), .label_smoothing = 0.1});
 }
 
 std::vector<optim::ParamGroup<optim::SGDOptions>> everything(nn::Module& model, double lr) {
@@ -64,7 +56,8 @@ std::vector<optim::ParamGroup<optim::SGDOptions>> everything(nn::Module& model, 
 
 int main(int argc, char** argv) {
   Settings s;
-  CLI::App app{"Pretrain on CIFAR-10's animals, fine-tune on 1% of its vehicles, compare with training from scratch."};
+  CLI::App app{
+      "Pretrain on CIFAR-10's animals, fine-tune on 1% of its vehicles, compare with training from scratch."};
   app.add_option("--data", s.data_dir, "CIFAR-10 binary folder (else $CIFAR10_DIR)");
   app.add_option("--device", s.device, "cpu or cuda (default: cuda when available)");
   app.add_option("--pretrain-epochs", s.pretrain_epochs)->capture_default_str();
@@ -76,11 +69,13 @@ int main(int argc, char** argv) {
   try {
     set_num_threads(s.threads);
     manual_seed(s.seed);
-    const Device device = s.device.empty() ? (cuda_available() ? Device::cuda() : Device::cpu()) : Device::parse(s.device);
+    const Device device =
+        s.device.empty() ? (cuda_available() ? Device::cuda() : Device::cpu()) : Device::parse(s.device);
     const std::string dir = data::cifar10_dir(s.data_dir);
     const auto train_set = data::load_cifar10(dir, data::CifarSplit::Train);
     const auto test_set = data::load_cifar10(dir, data::CifarSplit::Test);
-    const auto animals = data::select_classes(train_set, {std::begin(kAnimals), std::end(kAnimals)}).to(device);
+    const auto animals =
+        data::select_classes(train_set, {std::begin(kAnimals), std::end(kAnimals)}).to(device);
     const std::vector<int64_t> vehicles(std::begin(kVehicles), std::end(kVehicles));
     const auto few = data::first_per_class(data::select_classes(train_set, vehicles), s.per_class).to(device);
     const auto vehicle_test = data::select_classes(test_set, vehicles).to(device);
@@ -93,8 +88,10 @@ int main(int argc, char** argv) {
     pretrained->to(device);
     fit(*pretrained, everything(*pretrained, 0.1), animals, s.pretrain_epochs, 128, s.seed);
     const double animal_acc =
-        train::evaluate(*pretrained, data::select_classes(test_set, {std::begin(kAnimals), std::end(kAnimals)}).to(device),
-                        plain).accuracy;
+        train::evaluate(*pretrained,
+                        data::select_classes(test_set, {std::begin(kAnimals), std::end(kAnimals)}).to(device),
+                        plain)
+            .accuracy;
     std::cerr << "pretrained: " << animal_acc * 100 << "% on the animal test images\n";
 
     // 2. Fine-tune: a new 4-way head; first the head alone (backbone and BN statistics frozen), then all.
@@ -103,9 +100,10 @@ int main(int argc, char** argv) {
     const int head_epochs = s.finetune_epochs / 3;
     fit(*pretrained, everything(*pretrained, 0.05), few, head_epochs, 50, s.seed);
     nn::unfreeze(*pretrained, "features.*");
-    fit(*pretrained, nn::param_groups_by_pattern(*pretrained, {{"features.*", 0.005}, {"*", 0.05}},
-                                                   optim::SGDOptions{.lr = 0.05}),
-          few, s.finetune_epochs - head_epochs, 50, s.seed + 1);
+    fit(*pretrained,
+        nn::param_groups_by_pattern(*pretrained, {{"features.*", 0.005}, {"*", 0.05}},
+                                    optim::SGDOptions{.lr = 0.05}),
+        few, s.finetune_epochs - head_epochs, 50, s.seed + 1);
     const double finetuned = train::evaluate(*pretrained, vehicle_test, plain).accuracy;
 
     // 3. The same network from scratch on the same 200 images, for as many steps.
@@ -114,7 +112,8 @@ int main(int argc, char** argv) {
     fit(*scratch, everything(*scratch, 0.05), few, s.finetune_epochs, 50, s.seed);
     const double from_scratch = train::evaluate(*scratch, vehicle_test, plain).accuracy;
 
-    std::cout << std::fixed << std::setprecision(4) << "vehicle test accuracy: pretrained+fine-tuned=" << finetuned
+    std::cout << std::fixed << std::setprecision(4)
+              << "vehicle test accuracy: pretrained+fine-tuned=" << finetuned
               << " from_scratch=" << from_scratch << " (" << few.size() << " training images)\n";
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -1,0 +1,33 @@
+#include "train/fit.h"
+
+#include "core/generator.h"
+#include "core/ops/loss.h"
+
+namespace minidl::train {
+
+double fit(nn::Module& model, optim::Optimizer& optimizer, optim::lr::Scheduler* schedule,
+           data::DataLoader& loader, const FitOptions& options) {
+  Generator& generator = default_generator(loader.options().device);
+  model.train();
+  double last_epoch_loss = 0;
+  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
+    double loss_sum = 0;
+    int64_t images = 0;
+    while (auto batch = loader.next()) {
+      const Tensor x = data::augment(batch->images, options.augment, generator);
+      const Tensor loss =
+          cross_entropy(model(x), batch->labels, {.label_smoothing = options.label_smoothing});
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      if (schedule) schedule->step();
+      if (options.after_step) options.after_step();
+      loss_sum += loss.item() * static_cast<double>(batch->labels.numel());
+      images += batch->labels.numel();
+    }
+    last_epoch_loss = images > 0 ? loss_sum / static_cast<double>(images) : 0;
+  }
+  return last_epoch_loss;
+}
+
+}  // namespace minidl::train
