@@ -24,6 +24,7 @@ std::vector<std::pair<std::string, std::string>> Config::describe() const {
           {"l1", num(l1)},
           {"label_smoothing", num(label_smoothing)},
           {"dropout", dropout ? num(*dropout) : "default"},
+          {"dropconnect", num(dropconnect)},
           {"augment", augment},
           {"ema", ema ? num(*ema) : "off"},
           {"tta", tta ? "on" : "off"},
@@ -60,6 +61,8 @@ std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
       ->capture_default_str();
   app.add_option("--label-smoothing", c.label_smoothing)->capture_default_str();
   app.add_option("--dropout", c.dropout, "dropout probability of the model's head");
+  app.add_option("--dropconnect", c.dropconnect,
+                 "DropConnect probability on the classifier's weights (small_cnn)");
   app.add_option("--augment", c.augment, "comma list: crop, crop-reflect, resized-crop, flip, jitter, none")
       ->capture_default_str();
   app.add_option("--ema", c.ema, "evaluate Polyak/EMA weights with this decay too (e.g. 0.999)");

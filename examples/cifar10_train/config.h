@@ -26,6 +26,7 @@ struct Config {
   double l1 = 0.0;
   double label_smoothing = 0.1;
   std::optional<double> dropout;
+  double dropconnect = 0.0;  // DropConnect on the classifier's weights (small_cnn)
   std::string augment = "crop,flip";
   std::optional<double> ema;  // decay
   bool tta = false;

@@ -12,6 +12,8 @@
 #include "core/ops/reduction.h"
 #include "data/augment.h"
 #include "data/loader.h"
+#include "layers/linear.h"
+#include "layers/transfer.h"
 #include "models/registry.h"
 #include "optim/averaging.h"
 #include "setup.h"
@@ -53,6 +55,15 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   auto model = minidl::models::create(
       config.model,
       {.num_classes = train_data.num_classes(), .width = config.width, .dropout = config.dropout});
+  if (config.dropconnect > 0) {
+    // DropConnect (Wan et al. 2013) on the classifier: one weight mask per forward pass.
+    MINIDL_CHECK(config.model == "small_cnn", minidl::ValueError,
+                 "--dropconnect is offered for small_cnn, not ", config.model);
+    const Tensor weight = model->state_dict().at("classifier.1.weight");
+    minidl::nn::replace_head(
+        *model, "classifier.1",
+        std::make_shared<minidl::nn::DropConnectLinear>(weight.size(1), weight.size(0), config.dropconnect));
+  }
   model->to(device);
   OptimizerSetup opt = make_optimizer(config, *model);
   data::DataLoader loader(
