@@ -7,6 +7,8 @@
 // CUDA cases skip with an error when there is no GPU.
 #include <benchmark/benchmark.h>
 
+#include "bench/timing.h"
+
 #include <chrono>
 #include <functional>
 
@@ -21,45 +23,9 @@
 namespace minidl {
 namespace {
 
-using Op = std::function<void()>;
 
-// Times op() once per iteration; bytes/s from bytes_per_run. On CUDA a 256 MiB memset
-// evicts the L2 (50 MiB on an H100) before the start event.
-void run_timed(benchmark::State& state, const Device& device, int64_t bytes_per_run, const Op& op) {
-  if (device.is_cuda()) {
-    const Stream stream = Stream::current(device);
-    const Tensor flush = empty({int64_t{1} << 28}, {.dtype = DType::UInt8, .device = device});
-    Event start(true), stop(true);
-    op();  // warm-up: kernels loaded, allocator cache filled
-    for (auto _ : state) {
-      kernels::cuda::memset_async(flush.data_ptr(), 0, flush.nbytes(), stream.handle());
-      start.record(stream);
-      op();
-      stop.record(stream);
-      stop.synchronize();
-      state.SetIterationTime(start.elapsed_ms(stop) * 1e-3);
-    }
-  } else {
-    op();
-    for (auto _ : state) {
-      const auto begin = std::chrono::steady_clock::now();
-      op();
-      state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * bytes_per_run);
-  state.counters["elements"] = static_cast<double>(state.range(0));
-}
-
-// Runs body(device) unless the device is a GPU this machine lacks.
-template <typename Body> void on_device(benchmark::State& state, bool cuda, Body&& body) {
-  if (cuda && !cuda_available()) {
-    state.SkipWithError("no CUDA device on this machine");
-    for (auto _ : state) {}
-    return;
-  }
-  body(cuda ? Device::cuda() : Device::cpu());
-}
+using bench::on_device;
+using bench::run_timed;
 
 Tensor filled(int64_t n, const Device& device, double value) {
   return full({n}, value, {.dtype = DType::Float32, .device = device});

@@ -7,6 +7,8 @@
 // PyTorch's fused Adam and foreach SGD on the same sizes.
 #include <benchmark/benchmark.h>
 
+#include "bench/timing.h"
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -22,49 +24,9 @@ namespace minidl {
 namespace {
 
 using kernels::TensorList;
-using Op = std::function<void()>;
 
-// Times op() once per iteration and reports GB/s of bytes_per_run. On CUDA: a 256 MiB memset
-// evicts the L2 (50 MiB on an H100) before the start event.
-void run_timed(benchmark::State& state, const Device& device, double bytes_per_run, const Op& op) {
-  double seconds = 0;
-  if (device.is_cuda()) {
-    const Stream stream = Stream::current(device);
-    const Tensor flush = empty({int64_t{1} << 28}, {.dtype = DType::UInt8, .device = device});
-    Event start(true), stop(true);
-    op();  // warm-up: kernels loaded, allocator cache filled
-    for (auto _ : state) {
-      kernels::cuda::memset_async(flush.data_ptr(), 0, flush.nbytes(), stream.handle());
-      start.record(stream);
-      op();
-      stop.record(stream);
-      stop.synchronize();
-      const double run = start.elapsed_ms(stop) * 1e-3;
-      state.SetIterationTime(run);
-      seconds += run;
-    }
-  } else {
-    op();
-    for (auto _ : state) {
-      const auto begin = std::chrono::steady_clock::now();
-      op();
-      const double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-      state.SetIterationTime(run);
-      seconds += run;
-    }
-  }
-  state.counters["GB/s"] = bytes_per_run * static_cast<double>(state.iterations()) / seconds / 1e9;
-  state.counters["params"] = static_cast<double>(state.range(0));
-}
-
-template <typename Body> void on_device(benchmark::State& state, bool cuda, Body&& body) {
-  if (cuda && !cuda_available()) {
-    state.SkipWithError("no CUDA device on this machine");
-    for (auto _ : state) {}
-    return;
-  }
-  body(cuda ? Device::cuda() : Device::cpu());
-}
+using bench::on_device;
+using bench::run_timed;
 
 // 200 tensors shaped like a ResNet's: every third a small bias/BN vector (64..2048
 // elements, some odd), the rest conv/linear weights of uneven sizes that share what is left.

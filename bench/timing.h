@@ -1,0 +1,60 @@
+// Shared timing for the bandwidth benchmarks: one op per iteration, timed with CUDA
+// events on the device (a 256 MiB memset evicts the L2 — 50 MiB on an H100 — before
+// each start event) or a steady clock on the CPU, reported as GB/s of the bytes the op
+// must move, so each kernel can be read against a device-to-device copy of the same run.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <functional>
+
+#include "core/stream.h"
+#include "core/tensor.h"
+#include "kernels/cuda/runtime.h"
+
+namespace minidl::bench {
+
+using Op = std::function<void()>;
+
+inline void run_timed(benchmark::State& state, const Device& device, double bytes_per_run, const Op& op) {
+  double seconds = 0;
+  op();  // warm-up: kernels loaded, allocator cache filled
+  if (device.is_cuda()) {
+    const Stream stream = Stream::current(device);
+    const Tensor flush = empty({int64_t{1} << 28}, {.dtype = DType::UInt8, .device = device});
+    Event start(true), stop(true);
+    for (auto _ : state) {
+      kernels::cuda::memset_async(flush.data_ptr(), 0, flush.nbytes(), stream.handle());
+      start.record(stream);
+      op();
+      stop.record(stream);
+      stop.synchronize();
+      const double run = start.elapsed_ms(stop) * 1e-3;
+      state.SetIterationTime(run);
+      seconds += run;
+    }
+  } else {
+    for (auto _ : state) {
+      const auto begin = std::chrono::steady_clock::now();
+      op();
+      const double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+      state.SetIterationTime(run);
+      seconds += run;
+    }
+  }
+  state.counters["GB/s"] = bytes_per_run * static_cast<double>(state.iterations()) / seconds / 1e9;
+}
+
+/// Runs body(device) unless the device is a GPU this machine lacks (then the benchmark is skipped).
+template <typename Body> void on_device(benchmark::State& state, bool cuda, Body&& body) {
+  if (cuda && !cuda_available()) {
+    state.SkipWithError("no CUDA device on this machine");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  body(cuda ? Device::cuda() : Device::cpu());
+}
+
+}  // namespace minidl::bench
