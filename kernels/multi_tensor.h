@@ -11,6 +11,7 @@
 
 #include "core/device.h"
 #include "core/dtype.h"
+#include "kernels/dispatch.h"
 
 namespace minidl::kernels {
 
@@ -91,5 +92,18 @@ inline constexpr int64_t kMinChunk = 2048;
 inline constexpr int64_t kMaxChunk = 65536;
 inline constexpr int64_t kTargetItems = 1024;
 int64_t choose_chunk_size(int64_t total_numel);
+
+/// Calls body(TypeTag<T>) with the element type a multi-tensor functor F runs on, the same rule
+/// for both backends: every floating dtype when F::kAllFloating (EMA, clipping, unscale), else
+/// float64 or float32 (optimizer steps; their entry points have checked the dtype).
+template <typename F, typename Body> void dispatch_functor_dtype(DType dtype, Body&& body) {
+  if constexpr (F::kAllFloating) {
+    dispatch_floating(dtype, "multi_tensor_apply", body);
+  } else if (dtype == DType::Float64) {
+    body(TypeTag<double>{});
+  } else {
+    body(TypeTag<float>{});
+  }
+}
 
 }  // namespace minidl::kernels

@@ -90,14 +90,8 @@ template <typename T, typename F> void launch_typed(const MultiTensorCall& call,
 }  // namespace
 
 template <typename F> void multi_tensor_apply(const MultiTensorCall& call, const F& functor) {
-  if constexpr (F::kAllFloating) {
-    dispatch_floating(call.dtype, "multi_tensor_apply",
-                      [&](auto tag) { launch_typed<typename decltype(tag)::type>(call, functor); });
-  } else if (call.dtype == DType::Float64) {
-    launch_typed<double>(call, functor);
-  } else {
-    launch_typed<float>(call, functor);
-  }
+  dispatch_functor_dtype<F>(call.dtype,
+                            [&](auto tag) { launch_typed<typename decltype(tag)::type>(call, functor); });
 }
 
 void sum_of_squares(const MultiTensorCall& call, double* stats) {
