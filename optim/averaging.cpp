@@ -1,5 +1,7 @@
 #include "optim/averaging.h"
 
+#include <algorithm>
+
 #include "core/autograd.h"
 #include "kernels/optim.h"
 
@@ -15,9 +17,16 @@ ExponentialMovingAverage::ExponentialMovingAverage(nn::Module& module, EmaOption
   for (const Tensor& b : buffers_) shadow_buffers_.push_back(b.detach().clone());
 }
 
+double ExponentialMovingAverage::current_decay() const {
+  if (!options_.warmup) return options_.decay;
+  const double t = static_cast<double>(num_updates_);
+  return std::min(options_.decay, (1 + t) / (10 + t));
+}
+
 void ExponentialMovingAverage::update() {
   autograd::NoGradGuard no_grad;
-  kernels::ema_update(shadow_params_, params_, options_.decay);
+  const double decay = current_decay();
+  kernels::ema_update(shadow_params_, params_, decay);
   std::vector<Tensor> floating_shadow, floating_live;
   for (std::size_t i = 0; i < buffers_.size(); ++i) {
     if (options_.average_buffers && is_floating(buffers_[i].dtype())) {
@@ -27,7 +36,7 @@ void ExponentialMovingAverage::update() {
       shadow_buffers_[i].copy_(buffers_[i]);  // counters and copied statistics follow the model
     }
   }
-  if (!floating_shadow.empty()) kernels::ema_update(floating_shadow, floating_live, options_.decay);
+  if (!floating_shadow.empty()) kernels::ema_update(floating_shadow, floating_live, decay);
   ++num_updates_;
 }
 

@@ -1,5 +1,5 @@
 // Polyak / exponential moving averaging of a model's parameters (FORMULAS.md:
-// e = decay*e + (1-decay)*p after each step), one fused launch per update, and
+// e = decay*e + (1-decay)*p after each step, optionally with a warmup of the decay), one fused launch per update, and
 // evaluation with the averaged weights; plus global-norm gradient clipping.
 #pragma once
 
@@ -12,6 +12,10 @@ namespace minidl::optim {
 
 struct EmaOptions {
   double decay = 0.999;
+  /// Use min(decay, (1 + t) / (10 + t)) at update t = 0, 1, ... (TensorFlow's num_updates rule),
+  /// so early updates forget the starting weights quickly; off by default, as in PyTorch's
+  /// AveragedModel with a fixed-decay EMA.
+  bool warmup = false;
   /// Average buffers (batch-norm statistics) too; by default they are copied from the model.
   bool average_buffers = false;
 };
@@ -28,6 +32,8 @@ class ExponentialMovingAverage {
   /// Puts the live weights back after copy_to().
   void restore();
   int64_t num_updates() const { return num_updates_; }
+  /// The decay the next update() uses.
+  double current_decay() const;
   /// The averaged tensors, in named_parameters() then named_buffers() order.
   const std::vector<Tensor>& averaged() const { return shadow_params_; }
 

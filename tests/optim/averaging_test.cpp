@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace minidl::optim {
@@ -39,6 +40,24 @@ TEST(ExponentialMovingAverage, FollowsTheRecurrence) {
     EXPECT_EQ(model.count.item(), 5.0);  // buffers copied, not averaged, by default
   }
   EXPECT_EQ(model.weight.to_vector<float>(), (std::vector<float>{5.f, 2.5f, -1.f}));
+}
+
+TEST(ExponentialMovingAverage, WarmupUsesTheNumUpdatesRule) {
+  Pair model;
+  ExponentialMovingAverage ema(model, {.decay = 0.5, .warmup = true});
+  std::vector<double> expected = {1, -2, 3};
+  // (1 + t) / (10 + t) is 0.1, 2/11, 3/12, ... and reaches the 0.5 cap at t = 8.
+  for (int t = 0; t < 12; ++t) {
+    const double decay = std::min(0.5, (1.0 + t) / (10.0 + t));
+    EXPECT_DOUBLE_EQ(ema.current_decay(), decay) << "update " << t;
+    const std::vector<float> live = {static_cast<float>(t), -0.25f * t, 2.f};
+    model.weight.detach().copy_(from_vector<float>(live));
+    ema.update();
+    for (std::size_t i = 0; i < 3; ++i) expected[i] = decay * expected[i] + (1 - decay) * live[i];
+  }
+  EXPECT_DOUBLE_EQ(ema.current_decay(), 0.5);
+  const auto averaged = ema.averaged()[0].to_vector<float>();
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(averaged[i], expected[i], 1e-5);
 }
 
 TEST(ExponentialMovingAverage, CanAverageBuffers) {
