@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <string_view>
 #include <tuple>
 
 #include "core/error.h"
@@ -20,8 +21,12 @@ bool CachingAllocator::BlockOrder::operator()(const Block* a, const Block* b) co
          std::make_tuple(address(b->stream), b->size, address(b->ptr));
 }
 
-CachingAllocator::CachingAllocator(BackingAllocator& backing, std::string name)
-    : backing_(backing), name_(std::move(name)) {}
+bool no_caching_requested(const char* env_value) {
+  return env_value != nullptr && std::string_view(env_value) != "" && std::string_view(env_value) != "0";
+}
+
+CachingAllocator::CachingAllocator(BackingAllocator& backing, std::string name, CachePolicy policy)
+    : backing_(backing), name_(std::move(name)), policy_(policy) {}
 
 CachingAllocator::~CachingAllocator() {
   std::lock_guard lock(mutex_);
@@ -35,6 +40,7 @@ CachingAllocator::~CachingAllocator() {
 void* CachingAllocator::allocate(std::size_t nbytes, void* stream) {
   std::lock_guard lock(mutex_);
   if (nbytes > kMaxRequest) throw_oom(nbytes, "more than this allocator supports");
+  if (policy_ == CachePolicy::PassThrough) return allocate_uncached(nbytes, stream);
   const std::size_t rounded = round_size(nbytes);
   const bool small_pool = is_small_request(rounded);
   Block* block = find_free_block(rounded, stream, small_pool);
@@ -67,7 +73,31 @@ void CachingAllocator::deallocate(void* ptr) noexcept {
   block->allocated = false;
   stats_.allocated_bytes -= block->size;
   ++stats_.num_frees;
+  if (policy_ == CachePolicy::PassThrough) {
+    deallocate_uncached(block);
+    return;
+  }
   pool(block->small_pool).insert(merge_free_neighbours(block));
+}
+
+// One backing allocation of exactly the request (at least a byte, so 0 still gets a unique pointer).
+void* CachingAllocator::allocate_uncached(std::size_t nbytes, void* stream) {
+  const std::size_t size = std::max<std::size_t>(nbytes, 1);
+  void* ptr = backing_.raw_malloc(size);
+  if (ptr == nullptr) throw_oom(nbytes, "with caching disabled (MINIDL_NO_CUDA_MEMORY_CACHING)");
+  ++stats_.num_backing_mallocs;
+  stats_.reserved_bytes += size;
+  stats_.peak_reserved_bytes = std::max(stats_.peak_reserved_bytes, stats_.reserved_bytes);
+  auto* block = new Block{ptr, size, stream, is_small_request(size)};
+  count_allocation(block);
+  return ptr;
+}
+
+void CachingAllocator::deallocate_uncached(Block* block) {
+  backing_.raw_free(block->ptr);
+  ++stats_.num_backing_frees;
+  stats_.reserved_bytes -= block->size;
+  delete block;
 }
 
 void CachingAllocator::empty_cache() {

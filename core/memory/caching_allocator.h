@@ -50,13 +50,22 @@ constexpr bool should_split(std::size_t block_size, std::size_t rounded, bool sm
   return small_pool ? remaining >= kMinBlockSize : remaining > kSmallRequestMax;
 }
 
+/// Whether the value of MINIDL_NO_CUDA_MEMORY_CACHING (nullptr: unset) turns caching off:
+/// any value but "" and "0" does, as PYTORCH_NO_CUDA_MEMORY_CACHING in PyTorch.
+bool no_caching_requested(const char* env_value);
+
+/// Whether the cache keeps freed blocks (Cache) or hands every request straight to the backing
+/// allocator at its exact size and frees it at once (PassThrough: slow, but each tensor is its
+/// own cudaMalloc, so compute-sanitizer memcheck sees every out-of-bounds access).
+enum class CachePolicy { Cache, PassThrough };
+
 /// Thread-safe. Blocks freed on a stream are only reused by requests of the same
 /// stream, so stream order alone makes reuse safe; a block used by another stream
 /// must not be freed before that stream is done with it.
 class CachingAllocator {
  public:
   /// `name` (e.g. "cuda:0") prefixes error messages. `backing` must outlive this.
-  CachingAllocator(BackingAllocator& backing, std::string name);
+  CachingAllocator(BackingAllocator& backing, std::string name, CachePolicy policy = CachePolicy::Cache);
   /// Gives back the fully free segments; segments with live blocks are left alone
   /// (their pointers may still be in use), so destroy only when all blocks are freed.
   ~CachingAllocator();
@@ -92,6 +101,8 @@ class CachingAllocator {
   using FreeBlocks = std::set<Block*, BlockOrder>;
 
   FreeBlocks& pool(bool small_pool) { return small_pool ? small_free_ : large_free_; }
+  void* allocate_uncached(std::size_t nbytes, void* stream);
+  void deallocate_uncached(Block* block);
   Block* find_free_block(std::size_t rounded, void* stream, bool small_pool);
   Block* new_segment(std::size_t rounded, void* stream, bool small_pool);
   void split(Block* block, std::size_t rounded);
@@ -102,6 +113,7 @@ class CachingAllocator {
 
   BackingAllocator& backing_;
   const std::string name_;
+  const CachePolicy policy_;
   mutable std::mutex mutex_;
   FreeBlocks small_free_;
   FreeBlocks large_free_;

@@ -1,7 +1,8 @@
 // cuda_allocator(index): one CachingAllocator per CUDA device over cudaMalloc/
 // cudaFree (through kernels/cuda/runtime.h, so no CUDA headers here), with
-// blocks kept per the calling thread's current stream; and the minidl::cuda
-// statistics functions. Without CUDA every entry point throws DeviceUnavailableError.
+// blocks kept per the calling thread's current stream (MINIDL_NO_CUDA_MEMORY_CACHING=1
+// turns the caching off, for compute-sanitizer); and the minidl::cuda statistics functions. Without CUDA every entry point throws DeviceUnavailableError.
+#include <cstdlib>
 #include <vector>
 
 #include "core/error.h"
@@ -58,8 +59,8 @@ class DeviceBacking final : public detail::BackingAllocator {
 
 class CudaCachingAllocator final : public Allocator {
  public:
-  explicit CudaCachingAllocator(int index)
-      : index_(index), backing_(index), cache_(backing_, Device::cuda(index).str()) {}
+  CudaCachingAllocator(int index, detail::CachePolicy policy)
+      : index_(index), backing_(index), cache_(backing_, Device::cuda(index).str(), policy) {}
   void* allocate(std::size_t nbytes) override {
     return cache_.allocate(nbytes, Stream::current(Device::cuda(index_)).handle());
   }
@@ -76,8 +77,12 @@ class CudaCachingAllocator final : public Allocator {
 // released during static destruction still find theirs. Empty without a device.
 const std::vector<CudaCachingAllocator*>& device_allocators() {
   static const auto* allocators = [] {
+    const auto policy = detail::no_caching_requested(std::getenv("MINIDL_NO_CUDA_MEMORY_CACHING"))
+                            ? detail::CachePolicy::PassThrough
+                            : detail::CachePolicy::Cache;
     auto* all = new std::vector<CudaCachingAllocator*>();
-    for (int index = 0; index < cuda_device_count(); ++index) all->push_back(new CudaCachingAllocator(index));
+    for (int index = 0; index < cuda_device_count(); ++index)
+      all->push_back(new CudaCachingAllocator(index, policy));
     return all;
   }();
   return *allocators;
