@@ -28,4 +28,5 @@
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report.h"
+#include "train/step_metrics.h"
 #include "train/svg_chart.h"

@@ -14,7 +14,9 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, const data:
   autograd::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  double loss_sum = 0, correct = 0;
+  // Summed on the device and read once at the end: no synchronization per batch.
+  Tensor loss_sum = zeros({}, {.dtype = DType::Float64, .device = dataset.images().device()});
+  Tensor correct = zeros({}, {.dtype = DType::Float64, .device = dataset.images().device()});
   for (int64_t start = 0; start < dataset.size(); start += options.batch_size) {
     const int64_t n = std::min(options.batch_size, dataset.size() - start);
     const Tensor images = dataset.images().narrow(0, start, n);
@@ -24,12 +26,12 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, const data:
       const Tensor mirrored = model(data::normalize(images, augment, /*flip=*/true));
       logits = log(0.5 * (softmax(logits, 1) + softmax(mirrored, 1)));
     }
-    loss_sum += cross_entropy(logits, labels, {.reduction = Reduction::Sum}).item();
-    correct += accuracy(logits, labels) * static_cast<double>(n);
+    add_(loss_sum, cross_entropy(logits, labels, {.reduction = Reduction::Sum}).to(DType::Float64));
+    add_(correct, num_correct(logits, labels));
   }
   model.train(was_training);
   const auto total = static_cast<double>(std::max<int64_t>(dataset.size(), 1));
-  return {loss_sum / total, correct / total};
+  return {loss_sum.item() / total, correct.item() / total};
 }
 
 }  // namespace minidl::train

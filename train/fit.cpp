@@ -2,6 +2,7 @@
 
 #include "core/generator.h"
 #include "core/ops/loss.h"
+#include "train/step_metrics.h"
 
 namespace minidl::train {
 
@@ -13,18 +14,25 @@ double fit(nn::Module& model, optim::Optimizer& optimizer, optim::lr::Scheduler*
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     double loss_sum = 0;
     int64_t images = 0;
+    StepMetrics step_metrics(StepMetrics::default_sync_every(loader.options().device));
+    auto record_steps = [&](const std::vector<StepValues>& steps) {
+      for (const StepValues& step : steps) {
+        loss_sum += step.loss * static_cast<double>(step.samples);
+        images += step.samples;
+      }
+    };
     while (auto batch = loader.next()) {
       const Tensor x = data::augment(batch->images, options.augment, generator);
-      const Tensor loss =
-          cross_entropy(model(x), batch->labels, {.label_smoothing = options.label_smoothing});
+      const Tensor logits = model(x);
+      const Tensor loss = cross_entropy(logits, batch->labels, {.label_smoothing = options.label_smoothing});
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
       if (schedule) schedule->step();
       if (options.after_step) options.after_step();
-      loss_sum += loss.item() * static_cast<double>(batch->labels.numel());
-      images += batch->labels.numel();
+      record_steps(step_metrics.add(loss, logits, batch->labels));
     }
+    record_steps(step_metrics.flush());
     last_epoch_loss = images > 0 ? loss_sum / static_cast<double>(images) : 0;
   }
   return last_epoch_loss;

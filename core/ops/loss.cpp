@@ -133,12 +133,17 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   return reduce(mul(diff, diff), reduction);
 }
 
+Tensor num_correct(const Tensor& logits, const Tensor& targets) {
+  check_classification(logits, targets, "num_correct");
+  autograd::NoGradGuard no_grad;
+  if (targets.numel() == 0) return zeros({}, {.dtype = DType::Float64, .device = logits.device()});
+  return sum(eq(argmax(logits, class_dim(logits)), targets).to(DType::Float64));
+}
+
 double accuracy(const Tensor& logits, const Tensor& targets) {
   check_classification(logits, targets, "accuracy");
-  autograd::NoGradGuard no_grad;
   if (targets.numel() == 0) return std::numeric_limits<double>::quiet_NaN();
-  const Tensor hits = eq(argmax(logits, class_dim(logits)), targets).to(DType::Float64);
-  return sum(hits).item() / static_cast<double>(targets.numel());
+  return num_correct(logits, targets).item() / static_cast<double>(targets.numel());
 }
 
 }  // namespace minidl

@@ -31,6 +31,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, CrossEntropyOp
 /// (input - target)^2, reduced; both of the same shape, differentiable in both.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 
+/// Number of samples whose argmax over the class dim equals the target, as a 0-dim Float64 tensor
+/// on the logits' device (no synchronization); shapes as cross_entropy.
+Tensor num_correct(const Tensor& logits, const Tensor& targets);
+
 /// Fraction of samples whose argmax over the class dim (dim 1, or 0 for 1-d logits) equals the
 /// target; shapes as cross_entropy (NaN for no samples). Synchronizes: the value reaches the host.
 double accuracy(const Tensor& logits, const Tensor& targets);

@@ -20,6 +20,7 @@
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
+#include "train/step_metrics.h"
 #include "train/progress.h"
 #include "train/report.h"
 
@@ -119,6 +120,16 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     progress.start_epoch(epoch + 1, config.epochs, steps_per_epoch);
     double loss_sum = 0, correct = 0;
     int64_t images_seen = 0;
+    train::StepMetrics step_metrics(train::StepMetrics::default_sync_every(device));
+    auto record_steps = [&](const std::vector<train::StepValues>& steps) {
+      for (const train::StepValues& step : steps) {
+        loss_sum += step.loss * static_cast<double>(step.samples);
+        correct += step.accuracy * static_cast<double>(step.samples);
+        images_seen += step.samples;
+        report.step_loss.push_back(step.loss);
+        progress.step(step.loss, step.accuracy, step.samples);
+      }
+    };
     while (auto batch = loader.next()) {
       const Tensor x = data::augment(batch->images, augment, generator);
       const Tensor logits = (*model)(x);
@@ -130,15 +141,9 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
       if (schedule) schedule->step();
       if (ema) ema->update();
       ++state.step;
-      const double step_loss = loss.item();
-      const double step_acc = minidl::accuracy(logits.detach(), batch->labels);
-      const int64_t n = batch->labels.numel();
-      loss_sum += step_loss * static_cast<double>(n);
-      correct += step_acc * static_cast<double>(n);
-      images_seen += n;
-      report.step_loss.push_back(step_loss);
-      progress.step(step_loss, step_acc, n);
+      record_steps(step_metrics.add(loss, logits, batch->labels));
     }
+    record_steps(step_metrics.flush());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.train_s += seconds;
     const train::Evaluation eval = train::evaluate(*model, test_data, plain, {.flip_tta = config.tta});

@@ -376,6 +376,16 @@ TEST(Accuracy, FractionOfRowsWhoseArgmaxIsTheTarget) {
   EXPECT_DOUBLE_EQ(accuracy(spatial, labels({1, 2, 2}, {1, 3})), 2.0 / 3.0);  // argmax (1, 1, 2)
 }
 
+TEST(NumCorrect, CountsHitsAsAZeroDimFloat64TensorWithoutReadingIt) {
+  const Tensor logits = doubles({0.1, 0.9, 0.0, 2.0, 1.0, 0.5, 0.3, 0.2, 0.8}, {3, 3});  // argmax 1, 0, 2
+  const Tensor count = num_correct(logits, labels({1, 2, 2}, {3}));
+  EXPECT_EQ(count.dim(), 0);
+  EXPECT_EQ(count.dtype(), DType::Float64);
+  EXPECT_DOUBLE_EQ(count.item(), 2.0);
+  EXPECT_DOUBLE_EQ(num_correct(zeros({0, 3}), labels({}, {0})).item(), 0.0);
+  EXPECT_THROW(num_correct(logits, labels({1, 2}, {2})), ShapeError);
+}
+
 // ---- CPU/CUDA parity ----
 
 class LossGpu : public test::GpuTest {
