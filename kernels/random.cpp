@@ -50,6 +50,14 @@ void check_integer_range(DType dtype, int64_t low, int64_t high) {
                ") does not fit dtype ", dtype, " (values ", min, " to ", max, ")");
 }
 
+void fill_random(const Tensor& dst, PhiloxSeed seed, const RandomDraw& draw) {
+  if (dst.numel() == 0) return;
+  if (dst.device().is_cpu())
+    cpu::fill_random(dst, seed, draw);
+  else
+    MINIDL_CUDA_DISPATCH(cuda::fill_random(dst, seed, draw));
+}
+
 }  // namespace
 
 void uniform(const Tensor& dst, PhiloxSeed seed, double low, double high) {
@@ -59,11 +67,7 @@ void uniform(const Tensor& dst, PhiloxSeed seed, double low, double high) {
   MINIDL_CHECK(low <= high && low >= -max && high <= max && high - low <= max, ValueError,
                "uniform: expected finite low <= high with high - low finite in ", dst.dtype(),
                ", got low=", low, " high=", high);
-  if (dst.numel() == 0) return;
-  if (dst.device().is_cpu())
-    cpu::uniform(dst, seed, low, high);
-  else
-    MINIDL_CUDA_DISPATCH(cuda::uniform(dst, seed, low, high));
+  fill_random(dst, seed, RandomDraw::uniform(low, high));
 }
 
 void normal(const Tensor& dst, PhiloxSeed seed, double mean, double stddev) {
@@ -72,21 +76,13 @@ void normal(const Tensor& dst, PhiloxSeed seed, double mean, double stddev) {
   MINIDL_CHECK(std::isfinite(mean) && std::isfinite(stddev) && stddev >= 0, ValueError,
                "normal: expected a finite mean and a finite stddev >= 0, got mean=", mean,
                " stddev=", stddev);
-  if (dst.numel() == 0) return;
-  if (dst.device().is_cpu())
-    cpu::normal(dst, seed, mean, stddev);
-  else
-    MINIDL_CUDA_DISPATCH(cuda::normal(dst, seed, mean, stddev));
+  fill_random(dst, seed, RandomDraw::normal(mean, stddev));
 }
 
 void bernoulli(const Tensor& dst, PhiloxSeed seed, double prob) {
   check_contiguous(dst, "bernoulli");
   MINIDL_CHECK(prob >= 0 && prob <= 1, ValueError, "bernoulli: expected a probability in [0, 1], got ", prob);
-  if (dst.numel() == 0) return;
-  if (dst.device().is_cpu())
-    cpu::bernoulli(dst, seed, prob);
-  else
-    MINIDL_CUDA_DISPATCH(cuda::bernoulli(dst, seed, prob));
+  fill_random(dst, seed, RandomDraw::bernoulli(prob));
 }
 
 void randint(const Tensor& dst, PhiloxSeed seed, int64_t low, int64_t high) {
@@ -95,11 +91,7 @@ void randint(const Tensor& dst, PhiloxSeed seed, int64_t low, int64_t high) {
   MINIDL_CHECK(static_cast<uint64_t>(high) - static_cast<uint64_t>(low) <= (uint64_t{1} << 32), ValueError,
                "randint: the range [", low, ", ", high, ") is wider than 2^32");
   check_integer_range(dst.dtype(), low, high);
-  if (dst.numel() == 0) return;
-  if (dst.device().is_cpu())
-    cpu::randint(dst, seed, low, high);
-  else
-    MINIDL_CUDA_DISPATCH(cuda::randint(dst, seed, low, high));
+  fill_random(dst, seed, RandomDraw::randint(low, high));
 }
 
 }  // namespace minidl::kernels

@@ -1,7 +1,8 @@
 // cuda_allocator(index): one CachingAllocator per CUDA device over cudaMalloc/
 // cudaFree (through kernels/cuda/runtime.h, so no CUDA headers here), with
 // blocks kept per the calling thread's current stream (MINIDL_NO_CUDA_MEMORY_CACHING=1
-// turns the caching off, for compute-sanitizer); and the minidl::cuda statistics functions. Without CUDA every entry point throws DeviceUnavailableError.
+// turns the caching off, for compute-sanitizer); and the minidl::cuda statistics functions. Without CUDA
+// every entry point throws DeviceUnavailableError.
 #include <cstdlib>
 #include <vector>
 

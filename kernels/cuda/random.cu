@@ -6,8 +6,6 @@
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/random.h"
 #include "kernels/cuda/runtime.h"
-#include "kernels/dispatch.h"
-#include "kernels/math/random.h"
 
 namespace minidl::kernels::cuda {
 namespace {
@@ -27,7 +25,7 @@ template <typename T, typename Draw> __global__ void random_fill_kernel(RandomFi
     write_random_block(p.dst, p.n, b, p.seed, p.offset, p.draw);
 }
 
-template <typename T, typename Draw> void fill_random(const Tensor& dst, PhiloxSeed seed, const Draw& draw) {
+template <typename T, typename Draw> void fill_typed(const Tensor& dst, PhiloxSeed seed, const Draw& draw) {
   const RandomFillParams<T, Draw> params{static_cast<T*>(dst.data_ptr()), dst.numel(), seed.seed, seed.offset,
                                          draw};
   const auto grid = static_cast<unsigned>(grid_size((params.n + 3) / 4, kBlockSize, kMaxBlocks));
@@ -39,31 +37,9 @@ template <typename T, typename Draw> void fill_random(const Tensor& dst, PhiloxS
 
 }  // namespace
 
-void uniform(const Tensor& dst, PhiloxSeed seed, double low, double high) {
-  dispatch_floating(dst.dtype(), "uniform", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    fill_random<T>(dst, seed, make_uniform_draw<T>(low, high));
-  });
-}
-
-void normal(const Tensor& dst, PhiloxSeed seed, double mean, double stddev) {
-  dispatch_floating(dst.dtype(), "normal", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    fill_random<T>(dst, seed, make_normal_draw<T>(mean, stddev));
-  });
-}
-
-void bernoulli(const Tensor& dst, PhiloxSeed seed, double prob) {
-  dispatch_all(dst.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    fill_random<T>(dst, seed, make_bernoulli_draw<T>(prob));
-  });
-}
-
-void randint(const Tensor& dst, PhiloxSeed seed, int64_t low, int64_t high) {
-  dispatch_all(dst.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    fill_random<T>(dst, seed, make_randint_draw<T>(low, high));
+void fill_random(const Tensor& dst, PhiloxSeed seed, const RandomDraw& draw) {
+  with_typed_draw(dst.dtype(), draw, [&](auto tag, const auto& typed_draw) {
+    fill_typed<typename decltype(tag)::type>(dst, seed, typed_draw);
   });
 }
 

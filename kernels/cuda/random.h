@@ -5,10 +5,8 @@
 
 #include "core/tensor.h"
 #include "kernels/ops.h"
+#include "kernels/random_draw.h"
 
 namespace minidl::kernels::cuda {
-void uniform(const Tensor& dst, PhiloxSeed seed, double low, double high);
-void normal(const Tensor& dst, PhiloxSeed seed, double mean, double stddev);
-void bernoulli(const Tensor& dst, PhiloxSeed seed, double prob);
-void randint(const Tensor& dst, PhiloxSeed seed, int64_t low, int64_t high);
+void fill_random(const Tensor& dst, PhiloxSeed seed, const RandomDraw& draw);
 }  // namespace minidl::kernels::cuda

@@ -19,8 +19,7 @@ struct Step {
 std::vector<Step> steps(int count, const Device& device) {
   std::vector<Step> all;
   for (int k = 0; k < count; ++k) {
-    const Tensor logits =
-        from_vector<float>({3, 1, 0, 0, 2, 1, 1, 0, 4, 5, 0, 0}, {4, 3}).to(device);
+    const Tensor logits = from_vector<float>({3, 1, 0, 0, 2, 1, 1, 0, 4, 5, 0, 0}, {4, 3}).to(device);
     std::vector<int64_t> targets = {1, 2, 0, 1};  // all misses
     const std::vector<int64_t> hits = {0, 1, 2, 0};
     for (int i = 0; i < k % 5; ++i) targets[i] = hits[i];

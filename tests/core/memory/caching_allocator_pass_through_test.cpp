@@ -25,7 +25,8 @@ TEST(PassThroughCache, EveryRequestIsItsOwnExactSizedBackingAllocation) {
   FakeBacking backing;
   CachingAllocator cache(backing, "test", CachePolicy::PassThrough);
   std::vector<void*> blocks;
-  for (std::size_t nbytes : {1000u, 1000u, 3u, 5u * 1024 * 1024}) blocks.push_back(cache.allocate(nbytes, kStreamA));
+  for (std::size_t nbytes : {1000u, 1000u, 3u, 5u * 1024 * 1024})
+    blocks.push_back(cache.allocate(nbytes, kStreamA));
   EXPECT_EQ(backing.malloc_calls, 4);
   EXPECT_EQ(backing.live_bytes(), 2000u + 3u + 5 * kMiB);  // no rounding, no 2 MiB segments
   const MemoryStats stats = cache.stats();
