@@ -96,7 +96,6 @@ ScalarRef device_scalar(const char* op, const char* what, const Tensor& t, const
 }
 
 StepRefs step_refs(const char* op, const StepScalars& scalars, double lr, const MultiTensorCall& call) {
-  MINIDL_CHECK(std::isfinite(lr) && lr >= 0.0, ValueError, op, ": expected lr >= 0, got ", lr);
   StepRefs refs;
   refs.lr.value = lr;
   refs.step.value = static_cast<double>(scalars.step);
@@ -119,23 +118,62 @@ void check_range(const char* op, const char* name, double value, double low, dou
 
 constexpr double kInf = INFINITY;
 
-void check_common(const char* op, double weight_decay, double l1) {
+AdamParams as_adam(const AdamWParams& hp) {
+  return {.lr = hp.lr,
+          .beta1 = hp.beta1,
+          .beta2 = hp.beta2,
+          .eps = hp.eps,
+          .weight_decay = hp.weight_decay,
+          .amsgrad = hp.amsgrad,
+          .decoupled_weight_decay = true,
+          .l1 = hp.l1};
+}
+
+void check_common(const char* op, double lr, double weight_decay, double l1) {
+  MINIDL_CHECK(std::isfinite(lr) && lr >= 0.0, ValueError, op, ": expected lr >= 0, got ", lr);
   check_range(op, "weight_decay", weight_decay, 0.0, kInf, true);
   check_range(op, "l1", l1, 0.0, kInf, true);
 }
 
 }  // namespace
 
-void sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers,
-              const SgdParams& hp, const StepScalars& scalars) {
-  const char* op = "sgd_step";
-  check_common(op, hp.weight_decay, hp.l1);
+void check_hyperparameters(const SgdParams& hp, const char* op) {
+  check_common(op, hp.lr, hp.weight_decay, hp.l1);
   check_range(op, "momentum", hp.momentum, 0.0, kInf, true);
   MINIDL_CHECK(std::isfinite(hp.dampening), ValueError, op, ": expected a finite dampening, got ",
                hp.dampening);
   MINIDL_CHECK(!hp.nesterov || (hp.momentum > 0.0 && hp.dampening == 0.0), ValueError, op,
                ": Nesterov momentum requires momentum > 0 and dampening = 0, got momentum=", hp.momentum,
                " dampening=", hp.dampening);
+}
+
+void check_hyperparameters(const AdagradParams& hp, const char* op) {
+  check_common(op, hp.lr, hp.weight_decay, hp.l1);
+  check_range(op, "lr_decay", hp.lr_decay, 0.0, kInf, true);
+  check_range(op, "eps", hp.eps, 0.0, kInf, true);
+  check_range(op, "initial_accumulator_value", hp.initial_accumulator_value, 0.0, kInf, true);
+}
+
+void check_hyperparameters(const RmspropParams& hp, const char* op) {
+  check_common(op, hp.lr, hp.weight_decay, hp.l1);
+  check_range(op, "alpha", hp.alpha, 0.0, 1.0, false);
+  check_range(op, "eps", hp.eps, 0.0, kInf, true);
+  check_range(op, "momentum", hp.momentum, 0.0, kInf, true);
+}
+
+void check_hyperparameters(const AdamParams& hp, const char* op) {
+  check_common(op, hp.lr, hp.weight_decay, hp.l1);
+  check_range(op, "beta1", hp.beta1, 0.0, 1.0, true);
+  check_range(op, "beta2", hp.beta2, 0.0, 1.0, true);
+  check_range(op, "eps", hp.eps, 0.0, kInf, true);
+}
+
+void check_hyperparameters(const AdamWParams& hp, const char* op) { check_hyperparameters(as_adam(hp), op); }
+
+void sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers,
+              const SgdParams& hp, const StepScalars& scalars) {
+  const char* op = "sgd_step";
+  check_hyperparameters(hp, op);
   if (hp.momentum == 0.0) {
     const MultiTensorCall call = gather(op, {{"params", &params}, {"grads", &grads}}, false);
     run(call, SgdFunctor<false>{hp, step_refs(op, scalars, hp.lr, call)});
@@ -149,10 +187,7 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
 void adagrad_step(const TensorList& params, const TensorList& grads, const TensorList& state_sums,
                   const AdagradParams& hp, const StepScalars& scalars) {
   const char* op = "adagrad_step";
-  check_common(op, hp.weight_decay, hp.l1);
-  check_range(op, "lr_decay", hp.lr_decay, 0.0, kInf, true);
-  check_range(op, "eps", hp.eps, 0.0, kInf, true);
-  check_range(op, "initial_accumulator_value", hp.initial_accumulator_value, 0.0, kInf, true);
+  check_hyperparameters(hp, op);
   const MultiTensorCall call =
       gather(op, {{"params", &params}, {"grads", &grads}, {"state_sums", &state_sums}}, false);
   run(call, AdagradFunctor{hp, step_refs(op, scalars, hp.lr, call)});
@@ -162,10 +197,7 @@ void rmsprop_step(const TensorList& params, const TensorList& grads, const Tenso
                   const TensorList& momentum_buffers, const TensorList& grad_avgs, const RmspropParams& hp,
                   const StepScalars& scalars) {
   const char* op = "rmsprop_step";
-  check_common(op, hp.weight_decay, hp.l1);
-  check_range(op, "alpha", hp.alpha, 0.0, 1.0, false);
-  check_range(op, "eps", hp.eps, 0.0, kInf, true);
-  check_range(op, "momentum", hp.momentum, 0.0, kInf, true);
+  check_hyperparameters(hp, op);
   const NamedList p{"params", &params}, g{"grads", &grads}, v{"square_avgs", &square_avgs};
   const NamedList b{"momentum_buffers", &momentum_buffers}, a{"grad_avgs", &grad_avgs};
   const bool momentum = hp.momentum != 0.0;
@@ -188,10 +220,7 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
                const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, const AdamParams& hp,
                const StepScalars& scalars) {
   const char* op = hp.decoupled_weight_decay ? "adamw_step" : "adam_step";
-  check_common(op, hp.weight_decay, hp.l1);
-  check_range(op, "beta1", hp.beta1, 0.0, 1.0, true);
-  check_range(op, "beta2", hp.beta2, 0.0, 1.0, true);
-  check_range(op, "eps", hp.eps, 0.0, kInf, true);
+  check_hyperparameters(hp, op);
   const NamedList p{"params", &params}, g{"grads", &grads}, m{"exp_avgs", &exp_avgs};
   const NamedList v{"exp_avg_sqs", &exp_avg_sqs}, vmax{"max_exp_avg_sqs", &max_exp_avg_sqs};
   const MultiTensorCall call =
@@ -206,15 +235,7 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
 void adamw_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
                 const TensorList& exp_avg_sqs, const TensorList& max_exp_avg_sqs, const AdamWParams& hp,
                 const StepScalars& scalars) {
-  const AdamParams adam{.lr = hp.lr,
-                        .beta1 = hp.beta1,
-                        .beta2 = hp.beta2,
-                        .eps = hp.eps,
-                        .weight_decay = hp.weight_decay,
-                        .amsgrad = hp.amsgrad,
-                        .decoupled_weight_decay = true,
-                        .l1 = hp.l1};
-  adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, adam, scalars);
+  adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, as_adam(hp), scalars);
 }
 
 void ema_update(const TensorList& ema_params, const TensorList& params, double decay) {

@@ -28,6 +28,15 @@ struct StepScalars {
 // with one dtype (float32 or float64); a list that the hyperparameters do not need
 // (momentum buffers without momentum) may be empty. Errors name the list and the index.
 
+/// Throw ValueError, prefixed with `op`, for hyperparameters outside torch.optim's ranges (lr,
+/// weight_decay, l1, eps >= 0, betas and alpha in [0, 1), Nesterov only with momentum and no
+/// dampening). The step functions below call them; optimizers call them when constructed.
+void check_hyperparameters(const SgdParams& hp, const char* op);
+void check_hyperparameters(const AdagradParams& hp, const char* op);
+void check_hyperparameters(const RmspropParams& hp, const char* op);
+void check_hyperparameters(const AdamParams& hp, const char* op);
+void check_hyperparameters(const AdamWParams& hp, const char* op);
+
 /// SGD; momentum_buffers needed when momentum != 0.
 void sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers,
               const SgdParams& hp, const StepScalars& scalars = {});

@@ -3,19 +3,12 @@
 namespace minidl::optim {
 namespace {
 kernels::StepScalars scalars(const Bucket& bucket) { return {.step = bucket.step}; }
-
-void check_lr(double lr, const char* name) {
-  MINIDL_CHECK(lr >= 0, ValueError, name, ": invalid learning rate ", lr);
-}
 }  // namespace
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions options) : FusedOptimizer(std::move(params), options) {
-  check_lr(options.lr, "SGD");
-  MINIDL_CHECK(!options.nesterov || (options.momentum > 0 && options.dampening == 0), ValueError,
-               "SGD: Nesterov momentum requires a momentum and zero dampening");
-}
+SGD::SGD(std::vector<Tensor> params, SGDOptions options)
+    : FusedOptimizer(std::move(params), options, "SGD") {}
 SGD::SGD(std::vector<ParamGroup<SGDOptions>> groups, SGDOptions defaults)
-    : FusedOptimizer(std::move(groups), defaults) {}
+    : FusedOptimizer(std::move(groups), defaults, "SGD") {}
 std::optional<double> SGD::momentum(std::size_t group) const { return groups_.at(group).options.momentum; }
 void SGD::set_momentum(std::size_t group, double momentum) { groups_.at(group).options.momentum = momentum; }
 std::array<bool, kMaxStateBuffers> SGD::buffers_needed(const SGDOptions& options) const {
@@ -25,11 +18,10 @@ void SGD::update(const SGDOptions& options, Bucket& b) {
   kernels::sgd_step(b.params, b.grads, b.buffers[0], options, scalars(b));
 }
 
-Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options) : FusedOptimizer(std::move(params), options) {
-  check_lr(options.lr, "Adagrad");
-}
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions options)
+    : FusedOptimizer(std::move(params), options, "Adagrad") {}
 Adagrad::Adagrad(std::vector<ParamGroup<AdagradOptions>> groups, AdagradOptions defaults)
-    : FusedOptimizer(std::move(groups), defaults) {}
+    : FusedOptimizer(std::move(groups), defaults, "Adagrad") {}
 std::array<bool, kMaxStateBuffers> Adagrad::buffers_needed(const AdagradOptions&) const {
   return {true, false, false};
 }
@@ -37,13 +29,16 @@ void Adagrad::update(const AdagradOptions& options, Bucket& b) {
   kernels::adagrad_step(b.params, b.grads, b.buffers[0], options, scalars(b));
 }
 
-RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options) : FusedOptimizer(std::move(params), options) {
-  check_lr(options.lr, "RMSprop");
-}
+RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)
+    : FusedOptimizer(std::move(params), options, "RMSprop") {}
 RMSprop::RMSprop(std::vector<ParamGroup<RMSpropOptions>> groups, RMSpropOptions defaults)
-    : FusedOptimizer(std::move(groups), defaults) {}
-std::optional<double> RMSprop::momentum(std::size_t group) const { return groups_.at(group).options.momentum; }
-void RMSprop::set_momentum(std::size_t group, double momentum) { groups_.at(group).options.momentum = momentum; }
+    : FusedOptimizer(std::move(groups), defaults, "RMSprop") {}
+std::optional<double> RMSprop::momentum(std::size_t group) const {
+  return groups_.at(group).options.momentum;
+}
+void RMSprop::set_momentum(std::size_t group, double momentum) {
+  groups_.at(group).options.momentum = momentum;
+}
 std::array<bool, kMaxStateBuffers> RMSprop::buffers_needed(const RMSpropOptions& options) const {
   return {true, options.momentum != 0, options.centered};
 }
@@ -51,11 +46,10 @@ void RMSprop::update(const RMSpropOptions& options, Bucket& b) {
   kernels::rmsprop_step(b.params, b.grads, b.buffers[0], b.buffers[1], b.buffers[2], options, scalars(b));
 }
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options) : FusedOptimizer(std::move(params), options) {
-  check_lr(options.lr, "Adam");
-}
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : FusedOptimizer(std::move(params), options, "Adam") {}
 Adam::Adam(std::vector<ParamGroup<AdamOptions>> groups, AdamOptions defaults)
-    : FusedOptimizer(std::move(groups), defaults) {}
+    : FusedOptimizer(std::move(groups), defaults, "Adam") {}
 std::optional<double> Adam::momentum(std::size_t group) const { return groups_.at(group).options.beta1; }
 void Adam::set_momentum(std::size_t group, double beta1) { groups_.at(group).options.beta1 = beta1; }
 std::array<bool, kMaxStateBuffers> Adam::buffers_needed(const AdamOptions& options) const {
@@ -65,11 +59,10 @@ void Adam::update(const AdamOptions& options, Bucket& b) {
   kernels::adam_step(b.params, b.grads, b.buffers[0], b.buffers[1], b.buffers[2], options, scalars(b));
 }
 
-AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options) : FusedOptimizer(std::move(params), options) {
-  check_lr(options.lr, "AdamW");
-}
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)
+    : FusedOptimizer(std::move(params), options, "AdamW") {}
 AdamW::AdamW(std::vector<ParamGroup<AdamWOptions>> groups, AdamWOptions defaults)
-    : FusedOptimizer(std::move(groups), defaults) {}
+    : FusedOptimizer(std::move(groups), defaults, "AdamW") {}
 std::optional<double> AdamW::momentum(std::size_t group) const { return groups_.at(group).options.beta1; }
 void AdamW::set_momentum(std::size_t group, double beta1) { groups_.at(group).options.beta1 = beta1; }
 std::array<bool, kMaxStateBuffers> AdamW::buffers_needed(const AdamWOptions& options) const {

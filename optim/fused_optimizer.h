@@ -30,10 +30,18 @@ struct Bucket {
   int64_t step = 1;                                           // t of this update
 };
 
-template <typename Options>
-class FusedOptimizer : public OptimizerBase<Options> {
+template <typename Options> class FusedOptimizer : public OptimizerBase<Options> {
  public:
-  using OptimizerBase<Options>::OptimizerBase;
+  /// `name` (e.g. "SGD") prefixes the errors of options outside torch.optim's ranges, which
+  /// are reported here for every group rather than at the first step.
+  FusedOptimizer(std::vector<Tensor> params, Options options, const char* name)
+      : OptimizerBase<Options>(std::move(params), options) {
+    kernels::check_hyperparameters(options, name);
+  }
+  FusedOptimizer(std::vector<ParamGroup<Options>> groups, Options defaults, const char* name)
+      : OptimizerBase<Options>(std::move(groups), defaults) {
+    for (const auto& group : this->groups_) kernels::check_hyperparameters(group.options, name);
+  }
 
   void step() override {
     autograd::NoGradGuard no_grad;
@@ -64,7 +72,8 @@ class FusedOptimizer : public OptimizerBase<Options> {
     OptimizerState out;
     for (std::size_t g = 0; g < this->groups_.size(); ++g) {
       const auto& group = this->groups_[g];
-      out["param_groups." + std::to_string(g) + ".lr"] = full({}, group.options.lr, {.dtype = DType::Float64});
+      out["param_groups." + std::to_string(g) + ".lr"] =
+          full({}, group.options.lr, {.dtype = DType::Float64});
       for (std::size_t i = 0; i < group.params.size(); ++i) {
         const auto found = state_.find(group.params[i].impl_ptr().get());
         if (found == state_.end()) continue;
