@@ -1,8 +1,9 @@
 // Model ensembles on CIFAR-10, the lecture's "train several models, average their
-// predictions" (about +2%): the test accuracy of each independently trained small CNN,
-// of their ensemble (mean of softmax outputs), of a snapshot ensemble (Huang et al. 2017:
-// one run with cosine warm restarts, a snapshot at the end of each cycle), and of the
-// first model's Polyak/EMA weights (batch-norm statistics recomputed for them).
+// predictions" (about +2%): the test accuracy of each independently trained small CNN
+// (one-cycle schedule), of their ensemble (mean of softmax outputs); of a snapshot ensemble
+// (Huang et al. 2017: one run, after a warmup epoch, of cosine cycles with warm restarts, a
+// snapshot at the end of each); and of Polyak/EMA weights against the live weights of a
+// run at a constant lr (batch-norm statistics recomputed for the averaged weights).
 #include <CLI/CLI.hpp>
 #include <iomanip>
 #include <iostream>
@@ -17,7 +18,9 @@ struct Settings {
   int models = 3;
   int epochs = 2;
   int64_t train_per_class = 0;
-  double ema_decay = 0.999;
+  double snapshot_lr = 0.1;
+  double constant_lr = 0.01;
+  double ema_epochs = 1;
   uint64_t seed = 0;
   int threads = 0;
 };
@@ -37,6 +40,12 @@ std::string percent(double accuracy) {
   return out.str();
 }
 
+std::string points(double difference) {
+  std::ostringstream out;
+  out << std::showpos << std::fixed << std::setprecision(2) << difference * 100 << " points";
+  return out.str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,9 +55,13 @@ int main(int argc, char** argv) {
   app.add_option("--device", s.device, "cpu or cuda (default: cuda when available)");
   app.add_option("--models", s.models, "independently trained models (and snapshot cycles)")
       ->capture_default_str();
-  app.add_option("--epochs", s.epochs, "epochs per model (and per snapshot cycle)")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "epochs per model, per snapshot cycle and of the EMA run")
+      ->capture_default_str();
   app.add_option("--train-per-class", s.train_per_class, "first N training images per class (0: all)");
-  app.add_option("--ema", s.ema_decay, "EMA decay")->capture_default_str();
+  app.add_option("--snapshot-lr", s.snapshot_lr, "lr at each warm restart")->capture_default_str();
+  app.add_option("--constant-lr", s.constant_lr, "lr of the EMA run")->capture_default_str();
+  app.add_option("--ema-epochs", s.ema_epochs, "EMA window: decay = 1 - 1/(epochs * steps per epoch)")
+      ->capture_default_str();
   app.add_option("--seed", s.seed)->capture_default_str();
   app.add_option("--threads", s.threads);
   CLI11_PARSE(app, argc, argv);
@@ -67,66 +80,94 @@ int main(int argc, char** argv) {
       model->to(device);
       return model;
     };
+    auto test_accuracy = [&](nn::Module& model) { return train::evaluate(model, test_set, plain).accuracy; };
+    auto loader_for = [&](uint64_t seed) {
+      return data::DataLoader(train_set, {.seed = seed, .drop_last = true, .device = device});
+    };
 
-    // 1. Independent models (different seeds), the first with an EMA of its weights.
+    // 1. Independent models: different seeds, the same one-cycle recipe.
     std::vector<std::shared_ptr<nn::Module>> members;
-    std::unique_ptr<optim::ExponentialMovingAverage> ema;
+    double sum_of_accuracies = 0;
     for (int k = 0; k < s.models; ++k) {
-      manual_seed(s.seed + static_cast<uint64_t>(k));
+      const uint64_t seed = s.seed + static_cast<uint64_t>(k);
+      manual_seed(seed);
       auto model = make_model();
       optim::SGD optimizer(model->parameters(), sgd_options(0.1));
-      data::DataLoader loader(
-          train_set, {.seed = s.seed + static_cast<uint64_t>(k), .drop_last = true, .device = device});
+      data::DataLoader loader = loader_for(seed);
       optim::lr::OneCycleLR schedule(optimizer,
                                      {.max_lr = 0.1, .total_steps = s.epochs * loader.num_batches()});
-      if (k == 0)
-        ema = std::make_unique<optim::ExponentialMovingAverage>(*model,
-                                                                optim::EmaOptions{.decay = s.ema_decay});
       train::fit(*model, optimizer, &schedule, loader,
-                 {.epochs = s.epochs,
-                  .augment = crop_flip(),
-                  .label_smoothing = 0.1,
-                  .after_step = k == 0 ? std::function<void()>([&ema] { ema->update(); }) : nullptr});
-      const double accuracy = train::evaluate(*model, test_set, plain).accuracy;
-      std::cout << "model " << k << ": test accuracy " << percent(accuracy) << "\n";
+                 {.epochs = s.epochs, .augment = crop_flip(), .label_smoothing = 0.1});
+      const double accuracy = test_accuracy(*model);
+      std::cout << "model " << k << ": test accuracy " << percent(accuracy) << std::endl;
+      sum_of_accuracies += accuracy;
       members.push_back(model);
     }
+    const double mean_single = sum_of_accuracies / s.models;
     nn::Ensemble ensemble(members);
-    std::cout << "ensemble of " << s.models << " models: test accuracy "
-              << percent(train::evaluate(ensemble, test_set, plain).accuracy) << "\n";
+    const double ensemble_accuracy = test_accuracy(ensemble);
+    std::cout << "ensemble of " << s.models << " models: test accuracy " << percent(ensemble_accuracy) << " ("
+              << points(ensemble_accuracy - mean_single) << " over the mean single model, "
+              << percent(mean_single) << ")" << std::endl;
 
-    // 2. The first model with its EMA weights, batch-norm statistics recomputed over training batches.
+    // 2. A snapshot ensemble: a warmup epoch, then `models` cosine cycles with warm restarts at
+    //    snapshot_lr, a snapshot at the end of each.
     {
-      optim::AveragedWeightsGuard averaged(*ema);
-      data::DataLoader loader(train_set, {.seed = s.seed, .drop_last = true, .device = device});
+      const uint64_t seed = s.seed + 1000;
+      manual_seed(seed);
+      auto model = make_model();
+      optim::SGD optimizer(model->parameters(), sgd_options(s.snapshot_lr));
+      data::DataLoader loader = loader_for(seed);
+      optim::lr::LinearLR warmup(optimizer, 0.02, 1.0, loader.num_batches());
+      train::fit(*model, optimizer, &warmup, loader, {.augment = crop_flip(), .label_smoothing = 0.1});
+      optim::lr::CosineAnnealingWarmRestarts schedule(optimizer, s.epochs * loader.num_batches());
+      optim::SnapshotEnsemble snapshots(*model, schedule);
+      train::fit(*model, optimizer, &schedule, loader,
+                 {.epochs = s.epochs * s.models,
+                  .augment = crop_flip(),
+                  .label_smoothing = 0.1,
+                  .after_step = [&snapshots] { snapshots.step(); }});
+      if (static_cast<int>(snapshots.snapshots().size()) < s.models) snapshots.take_snapshot();
+      const auto snapshot_ensemble = snapshots.ensemble(make_model);
+      for (std::size_t k = 0; k < snapshot_ensemble->size(); ++k)
+        std::cout << "snapshot " << k << ": test accuracy "
+                  << percent(test_accuracy(*snapshot_ensemble->member(k))) << std::endl;
+      const double last_snapshot = test_accuracy(*model);
+      const double snapshot_accuracy = test_accuracy(*snapshot_ensemble);
+      std::cout << "snapshot ensemble of " << snapshots.snapshots().size() << " cycles: test accuracy "
+                << percent(snapshot_accuracy) << " (" << points(snapshot_accuracy - last_snapshot)
+                << " over the last snapshot)" << std::endl;
+    }
+
+    // 3. Polyak averaging: a run at a constant lr, its live weights against their EMA.
+    {
+      const uint64_t seed = s.seed + 2000;
+      manual_seed(seed);
+      auto model = make_model();
+      optim::SGD optimizer(model->parameters(), sgd_options(s.constant_lr));
+      data::DataLoader loader = loader_for(seed);
+      const double decay = 1.0 - 1.0 / (s.ema_epochs * static_cast<double>(loader.num_batches()));
+      optim::ExponentialMovingAverage ema(*model, {.decay = decay, .warmup = true});
+      train::fit(*model, optimizer, nullptr, loader,
+                 {.epochs = s.epochs, .augment = crop_flip(), .label_smoothing = 0.1, .after_step = [&ema] {
+                    ema.update();
+                  }});
+      const double live = test_accuracy(*model);
+      std::cout << "constant lr " << s.constant_lr << ", live weights: test accuracy " << percent(live)
+                << std::endl;
+      optim::AveragedWeightsGuard averaged(ema);
+      data::DataLoader statistics_loader = loader_for(seed);
       const auto augment = crop_flip();
-      nn::recompute_batch_norm_statistics(*members[0], [&]() -> std::optional<Tensor> {
-        auto batch = loader.next();
+      nn::recompute_batch_norm_statistics(*model, [&]() -> std::optional<Tensor> {
+        auto batch = statistics_loader.next();
         if (!batch) return std::nullopt;
         return data::normalize(batch->images, augment);
       });
-      std::cout << "model 0 with EMA weights (decay " << s.ema_decay << "): test accuracy "
-                << percent(train::evaluate(*members[0], test_set, plain).accuracy) << "\n";
+      const double averaged_accuracy = test_accuracy(*model);
+      std::cout << "the same run's EMA weights (decay " << decay << "): test accuracy "
+                << percent(averaged_accuracy) << " (" << points(averaged_accuracy - live)
+                << " over the live weights)" << std::endl;
     }
-
-    // 3. A snapshot ensemble: one run of `models` cosine cycles, a snapshot at the end of each.
-    manual_seed(s.seed + 1000);
-    auto model = make_model();
-    optim::SGD optimizer(model->parameters(), sgd_options(0.05));
-    data::DataLoader loader(train_set, {.seed = s.seed + 1000, .drop_last = true, .device = device});
-    optim::lr::CosineAnnealingWarmRestarts schedule(optimizer, s.epochs * loader.num_batches());
-    optim::SnapshotEnsemble snapshots(*model, schedule);
-    train::fit(*model, optimizer, &schedule, loader,
-               {.epochs = s.epochs * s.models,
-                .augment = crop_flip(),
-                .label_smoothing = 0.1,
-                .after_step = [&snapshots] { snapshots.step(); }});
-    if (static_cast<int>(snapshots.snapshots().size()) < s.models) snapshots.take_snapshot();
-    std::cout << "last snapshot alone: test accuracy "
-              << percent(train::evaluate(*model, test_set, plain).accuracy) << "\n";
-    auto snapshot_ensemble = snapshots.ensemble(make_model);
-    std::cout << "snapshot ensemble of " << snapshots.snapshots().size() << " cycles: test accuracy "
-              << percent(train::evaluate(*snapshot_ensemble, test_set, plain).accuracy) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
