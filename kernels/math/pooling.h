@@ -37,6 +37,12 @@ MINIDL_HD_INLINE PoolWindow pool_window(const PoolGeometry& g, int64_t oh, int64
   return {h0, h1, w0, w1, g.count_include_pad ? padded_area : (h1 - h0) * (w1 - w0)};
 }
 
+/// Whether v, met after `best` in a window's row-major order, becomes its maximum: when larger,
+/// or NaN (NaN propagates, as in PyTorch); of tied maxima the first stays.
+template <typename Acc> MINIDL_HD_INLINE bool max_pool_replaces(Acc v, Acc best) {
+  return v > best || v != v;
+}
+
 /// Plane index (h * in_w + w) of the maximum of output (oh, ow)'s window.
 template <typename Acc, typename T>
 MINIDL_HD_INLINE int64_t max_pool_argmax(const T* plane, const PoolGeometry& g, int64_t oh, int64_t ow) {
@@ -47,13 +53,40 @@ MINIDL_HD_INLINE int64_t max_pool_argmax(const T* plane, const PoolGeometry& g, 
   for (int64_t h = win.h0; h < win.h1; ++h)
     for (int64_t w = win.w0; w < win.w1; ++w) {
       const Acc v = cast_value<Acc>(plane[h * g.in_w + w]);
-      if (!have || v > best || v != v) {  // v != v: NaN propagates, as in PyTorch
+      if (!have || max_pool_replaces(v, best)) {
         best = v;
         best_at = h * g.in_w + w;
         have = true;
       }
     }
   return best_at;
+}
+
+/// Whether every window is 2x2 at stride 2 with no padding (the common CNN pooling): windows
+/// then tile the plane's top-left 2*out_h x 2*out_w corner without overlapping or clipping.
+MINIDL_HD_INLINE bool is_plain_2x2_pool(const PoolGeometry& g) {
+  return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 &&
+         g.pad_w == 0 && 2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+}
+
+/// The maximum of a 2x2 window (a b / c d) by the rule above: the value max_pool_argmax finds.
+template <typename Acc> MINIDL_HD_INLINE Acc max_value_2x2(Acc a, Acc b, Acc c, Acc d) {
+  Acc best = a;
+  if (max_pool_replaces(b, best)) best = b;
+  if (max_pool_replaces(c, best)) best = c;
+  if (max_pool_replaces(d, best)) best = d;
+  return best;
+}
+
+/// Position (0 to 3, row-major: a b / c d) of the maximum of a 2x2 window by the rule above (the
+/// last NaN, else the first of the largest), in arithmetic rather than a branch per comparison:
+/// random data would mispredict those branches about half the time.
+template <typename Acc> MINIDL_HD_INLINE int max_of_2x2(Acc a, Acc b, Acc c, Acc d) {
+  if ((a != a) | (b != b) | (c != c) | (d != d)) return d != d ? 3 : c != c ? 2 : b != b ? 1 : 0;
+  const Acc ab = a < b ? b : a, cd = c < d ? d : c;
+  const Acc m = ab < cd ? cd : ab;
+  const int not_a = a != m, not_b = b != m, not_c = c != m;
+  return not_a * (1 + not_b * (1 + not_c));
 }
 
 /// Average of output (oh, ow)'s window (0 for a window entirely in the padding).

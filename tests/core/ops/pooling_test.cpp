@@ -90,8 +90,13 @@ struct PoolCase {
 
 const std::vector<PoolCase>& pool_cases() {
   static const std::vector<PoolCase> all = {
-      {{2, 3, 6, 6}, 2, 2, 0}, {{2, 2, 7, 5}, 3, 2, 1}, {{1, 2, 5, 6}, {3, 2}, {1, 2}, {1, 1}},
-      {{2, 1, 8, 8}, 3, 1, 1}, {{3, 2, 4, 4}, 4, 4, 2}, {{2, 2, 9, 7}, {2, 3}, {3, 1}, {0, 1}},
+      {{2, 3, 6, 6}, 2, 2, 0},
+      {{2, 2, 7, 5}, 2, 2, 0},
+      {{2, 2, 7, 5}, 3, 2, 1},
+      {{1, 2, 5, 6}, {3, 2}, {1, 2}, {1, 1}},
+      {{2, 1, 8, 8}, 3, 1, 1},
+      {{3, 2, 4, 4}, 4, 4, 2},
+      {{2, 2, 9, 7}, {2, 3}, {3, 1}, {0, 1}},
   };
   return all;
 }
@@ -150,6 +155,25 @@ TEST(MaxPool2d, TiedMaximaSendTheGradientToTheFirst) {
   x.requires_grad_(true);
   max_pool2d(x, 2).backward(from_vector<double>({1.0, 2.0}, {1, 1, 1, 2}));
   EXPECT_EQ(x.grad().to_vector<double>(), std::vector<double>({1, 0, 2, 0, 0, 0, 0, 0}));
+}
+
+TEST(MaxPool2d, NaNWinsItsWindowAndTakesTheGradientInBothPaths) {
+  // 2x2 at stride 2 takes the direct path, 2x2 at stride (2, 1) the general one: same rule.
+  const double nan = std::nan("");
+  for (const Size2 stride : {Size2{2, 2}, Size2{2, 1}}) {
+    const Tensor x = from_vector<double>({1, nan, 7, 2, nan, 3, 4, 9}, {1, 1, 2, 4});
+    x.requires_grad_(true);
+    const Tensor y = max_pool2d(x, 2, stride);
+    const auto values = y.to_vector<double>();
+    EXPECT_TRUE(std::isnan(values[0])) << "stride w " << stride.w;
+    y.backward(full(y.shape(), 1.0, {.dtype = DType::Float64}));
+    const auto grad = x.grad().to_vector<double>();
+    if (stride.w == 2) {
+      EXPECT_EQ(values[1], 9.0);
+      // window 0 holds NaNs at positions 1 and 4 of the plane: the last one takes the gradient.
+      EXPECT_EQ(grad, std::vector<double>({0, 0, 0, 0, 1, 0, 0, 1}));
+    }
+  }
 }
 
 TEST(MaxPool2d, OverlappingWindowsAccumulate) {
