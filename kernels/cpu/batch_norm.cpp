@@ -1,9 +1,11 @@
 // CPU batch norm: per-channel reductions split into chunks of kChunk values (OpenMP over
-// (channel, chunk)), each chunk a Welford state or gradient sums, combined in chunk order so
-// results do not depend on the thread count; then a pass over rows (n, c). All arithmetic
-// from kernels/math/batch_norm.h (Welford; Chan et al. 1979; docs/FORMULAS.md). Reductions
-// accumulate in float64: a float Welford mean stops moving once delta/count < ulp(mean)/2,
-// which a chunk of thousands of values near 1e4 reaches (a CUDA thread folds far fewer).
+// (channel, chunk)), combined in chunk order so results do not depend on the thread count;
+// then a pass over rows (n, c). A chunk's mean and M2 come from two passes over it (the
+// second reads it from cache), summed in float64 in kLanes independent partial sums the
+// compiler keeps in vector registers; chunks are merged with Chan et al.'s combination (1979),
+// the Welford merge of kernels/math/batch_norm.h, as the CUDA kernels merge their threads.
+// Two-pass chunks are as exact as a Welford update per value (no per-value division), and
+// float64 keeps them exact for means far from zero (inputs near 1e4).
 #include "kernels/cpu/batch_norm.h"
 
 #include <algorithm>
@@ -17,19 +19,36 @@ using detail::BatchNormShape;
 
 // Values per partial state: the parallel grain.
 constexpr int64_t kChunk = 4096;
-constexpr int kWelfordLanes = 8;
+// Independent partial sums per chunk.
+constexpr int kLanes = 8;
 
-// Calls visit(i) for the storage index i of values begin..end-1 of channel c, value j being
-// (n, s) = (j / S, j % S) at ((n * C) + c) * S + s.
-template <typename Visit>
-void visit_chunk(const BatchNormShape& shape, int64_t c, int64_t begin, int64_t end, Visit&& visit) {
+// Calls run(first, count) for each contiguous run of storage indices holding values
+// begin..end-1 of channel c, value j being (n, s) = (j / S, j % S) at ((n * C) + c) * S + s.
+template <typename Run>
+void visit_runs(const BatchNormShape& shape, int64_t c, int64_t begin, int64_t end, Run&& run) {
   int64_t n = begin / shape.spatial, s = begin % shape.spatial;
   for (int64_t j = begin; j < end; s = 0, ++n) {
-    const int64_t row = (n * shape.channels + c) * shape.spatial;
-    const int64_t stop = std::min(end - j, shape.spatial - s);
-    for (int64_t k = 0; k < stop; ++k) visit(row + s + k);
-    j += stop;
+    const int64_t count = std::min(end - j, shape.spatial - s);
+    run((n * shape.channels + c) * shape.spatial + s, count);
+    j += count;
   }
+}
+
+// The float64 sum of f(i) over values begin..end-1 of channel c: value k of each run goes to
+// lane k % kLanes and the lanes are added in a fixed order, so the result depends on the
+// shape alone, never on the thread count.
+template <typename F>
+double sum_chunk(const BatchNormShape& shape, int64_t c, int64_t begin, int64_t end, F&& f) {
+  double lanes[kLanes] = {};
+  visit_runs(shape, c, begin, end, [&](int64_t first, int64_t count) {
+    int64_t k = 0;
+    for (; k + kLanes <= count; k += kLanes)
+      for (int lane = 0; lane < kLanes; ++lane) lanes[lane] += f(first + k + lane);
+    for (; k < count; ++k) lanes[k % kLanes] += f(first + k);
+  });
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int lane = 0; lane < width; ++lane) lanes[lane] += lanes[lane + width];
+  return lanes[0];
 }
 
 // One State per channel: chunk(c, begin, end) for every chunk in parallel, then combined in order.
@@ -76,18 +95,17 @@ void train_forward(const BatchNormInputs& in, const Tensor& output, const BatchN
   using A = acc_t<T>;
   const BatchNormShape shape = detail::batch_norm_shape(in.input);
   const T* x = static_cast<const T*>(in.input.data_ptr());
+  const auto value = [x](int64_t i) { return static_cast<double>(widen(x[i])); };
   const auto welford = reduce_channels<Welford<double>>(
       shape,
       [&](int64_t c, int64_t begin, int64_t end) {
-        // Interleaved states: each update waits on the previous one's division, so one
-        // state would run at the divider's latency rather than its throughput.
-        Welford<double> lanes[kWelfordLanes];
-        int64_t k = 0;
-        visit_chunk(shape, c, begin, end, [&](int64_t i) {
-          welford_update(lanes[k++ % kWelfordLanes], static_cast<double>(widen(x[i])));
+        const auto count = static_cast<double>(end - begin);
+        const double mean = sum_chunk(shape, c, begin, end, value) / count;
+        const double m2 = sum_chunk(shape, c, begin, end, [&](int64_t i) {
+          const double centered = value(i) - mean;
+          return centered * centered;
         });
-        for (int lane = 1; lane < kWelfordLanes; ++lane) lanes[0] = welford_combine(lanes[0], lanes[lane]);
-        return lanes[0];
+        return Welford<double>{mean, m2, count};
       },
       WelfordCombine{});
   const BatchNormChannels<P, A> channels = detail::forward_channels<P, A>(in, stats, options);
@@ -120,34 +138,40 @@ void backward(const Tensor& grad_output, const BatchNormInputs& in, const Tensor
   const T* dy = static_cast<const T*>(grad_output.data_ptr());
   const T* y = fuse_relu ? static_cast<const T*>(output.data_ptr()) : nullptr;
   const A* save_mean = static_cast<const A*>(stats.mean.data_ptr());
-  const auto upstream = [&](int64_t i) {
-    const A g = static_cast<A>(widen(dy[i]));
-    return y != nullptr ? relu_masked_grad(g, static_cast<A>(widen(y[i])), true) : g;
+  // The gradient reaching the batch norm, through the fused ReLU or not: two loops rather than
+  // a test per value, which would keep the reductions from vectorizing.
+  const auto plain = [&](int64_t i) { return static_cast<A>(widen(dy[i])); };
+  const auto through_relu = [&](int64_t i) {
+    return relu_masked_grad(static_cast<A>(widen(dy[i])), static_cast<A>(widen(y[i])), true);
   };
-  const auto sums = reduce_channels<GradSums<double>>(
-      shape,
-      [&](int64_t c, int64_t begin, int64_t end) {
-        GradSums<double> s;
-        const double mean = save_mean[c];
-        visit_chunk(shape, c, begin, end, [&](int64_t i) {
-          const double g = upstream(i);
-          s.dy += g;
-          s.dy_centered += g * (static_cast<double>(widen(x[i])) - mean);
-        });
-        return s;
-      },
-      GradSumsAdd{});
-  const BatchNormGradChannels<P, A> channels =
-      detail::grad_channels<P, A>(in, stats, grads, shape.per_channel(), training);
-  std::vector<InputGradTransform<A>> table(static_cast<std::size_t>(shape.channels));
-  for (int64_t c = 0; c < shape.channels; ++c)
-    table[c] = finalize_grad_channel(
-        channels, c, GradSums<A>{static_cast<A>(sums[c].dy), static_cast<A>(sums[c].dy_centered)});
-  if (!grads.input.defined()) return;
-  T* dx = static_cast<T*>(grads.input.data_ptr());
-  for_each_element(shape, [&](int64_t i, int64_t c) {
-    dx[i] = cast_value<T>(batch_norm_input_grad(upstream(i), static_cast<A>(widen(x[i])), table[c]));
-  });
+  const auto run = [&](const auto& upstream) {
+    const auto sums = reduce_channels<GradSums<double>>(
+        shape,
+        [&](int64_t c, int64_t begin, int64_t end) {
+          const double mean = save_mean[c];
+          return GradSums<double>{
+              sum_chunk(shape, c, begin, end, [&](int64_t i) { return static_cast<double>(upstream(i)); }),
+              sum_chunk(shape, c, begin, end, [&](int64_t i) {
+                return static_cast<double>(upstream(i)) * (static_cast<double>(widen(x[i])) - mean);
+              })};
+        },
+        GradSumsAdd{});
+    const BatchNormGradChannels<P, A> channels =
+        detail::grad_channels<P, A>(in, stats, grads, shape.per_channel(), training);
+    std::vector<InputGradTransform<A>> table(static_cast<std::size_t>(shape.channels));
+    for (int64_t c = 0; c < shape.channels; ++c)
+      table[c] = finalize_grad_channel(
+          channels, c, GradSums<A>{static_cast<A>(sums[c].dy), static_cast<A>(sums[c].dy_centered)});
+    if (!grads.input.defined()) return;
+    T* dx = static_cast<T*>(grads.input.data_ptr());
+    for_each_element(shape, [&](int64_t i, int64_t c) {
+      dx[i] = cast_value<T>(batch_norm_input_grad(upstream(i), static_cast<A>(widen(x[i])), table[c]));
+    });
+  };
+  if (y != nullptr)
+    run(through_relu);
+  else
+    run(plain);
 }
 
 }  // namespace

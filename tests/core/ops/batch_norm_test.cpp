@@ -130,7 +130,9 @@ struct Case {
 
 const Case kCases[] = {{{8, 3, 5, 4}, true, false}, {{16, 6}, true, false},
                        {{4, 2, 7}, false, false},   {{5, 4, 3, 3}, true, true},
-                       {{2, 3, 1, 9}, false, true}, {{3, 1, 2, 2, 2}, true, false}};
+                       {{2, 3, 1, 9}, false, true}, {{3, 1, 2, 2, 2}, true, false},
+                       // 4,347 values per channel: two CPU chunks of 4,096, split inside a row of 483
+                       {{9, 2, 23, 21}, true, true}};
 
 TEST(BatchNorm, TrainingForwardAndBackwardMatchFloat64Reference) {
   for (const Case& k : kCases) {
