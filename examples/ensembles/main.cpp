@@ -133,10 +133,12 @@ int main(int argc, char** argv) {
         std::cout << "snapshot " << k << ": test accuracy "
                   << percent(test_accuracy(*snapshot_ensemble->member(k))) << std::endl;
       const double last_snapshot = test_accuracy(*model);
-      const double snapshot_accuracy = test_accuracy(*snapshot_ensemble);
-      std::cout << "snapshot ensemble of " << snapshots.snapshots().size() << " cycles: test accuracy "
-                << percent(snapshot_accuracy) << " (" << points(snapshot_accuracy - last_snapshot)
-                << " over the last snapshot)" << std::endl;
+      // All snapshots, then only the latest ones: early cycles of a short run are weaker.
+      for (std::size_t last = snapshots.snapshots().size(); last >= 2; --last) {
+        const double accuracy = test_accuracy(*snapshots.ensemble(make_model, last));
+        std::cout << "ensemble of the last " << last << " snapshots: test accuracy " << percent(accuracy)
+                  << " (" << points(accuracy - last_snapshot) << " over the last snapshot)" << std::endl;
+      }
     }
 
     // 3. Polyak averaging: a run at a constant lr, its live weights against their EMA.
