@@ -4,8 +4,7 @@
 // direction. bench/conv_torch_compare.py times PyTorch on the same layers.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <vector>
+#include "bench/timing.h"
 
 #include "core/autograd.h"
 #include "core/device.h"
@@ -27,7 +26,7 @@ double forward_flops(const Layer& l) {
   return 2.0 * kBatch * l.out_channels * l.size * l.size * l.channels * 9;
 }
 
-void run(benchmark::State& state, const Device& device, bool backward) {
+void BM_Conv2d(benchmark::State& state, const Device& device, bool backward) {
   if (device.is_cuda() && !cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -55,23 +54,15 @@ void run(benchmark::State& state, const Device& device, bool backward) {
                  std::to_string(l.size) + "x" + std::to_string(l.size));
 }
 
-void BM_Conv2dCpuForward(benchmark::State& state) { run(state, Device::cpu(), false); }
-void BM_Conv2dCpuForwardBackward(benchmark::State& state) { run(state, Device::cpu(), true); }
-void BM_Conv2dCudaForward(benchmark::State& state) { run(state, Device::cuda(), false); }
-void BM_Conv2dCudaForwardBackward(benchmark::State& state) { run(state, Device::cuda(), true); }
-
-// Wall time, with the CPU column summing all threads (a busy machine shows up as CPU << 2 x wall);
-// with --benchmark_repetitions=N a "min" row gives the least disturbed run.
 void configure(benchmark::internal::Benchmark* b) {
-  b->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
-  b->ComputeStatistics("min",
-                       [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  b->DenseRange(0, 2);
+  bench::wall_time_with_min(b, benchmark::kMillisecond);
 }
 
-BENCHMARK(BM_Conv2dCpuForward)->Apply(configure);
-BENCHMARK(BM_Conv2dCpuForwardBackward)->Apply(configure);
-BENCHMARK(BM_Conv2dCudaForward)->Apply(configure);
-BENCHMARK(BM_Conv2dCudaForwardBackward)->Apply(configure);
+BENCHMARK_CAPTURE(BM_Conv2d, cpu_forward, Device::cpu(), false)->Apply(configure);
+BENCHMARK_CAPTURE(BM_Conv2d, cpu_forward_backward, Device::cpu(), true)->Apply(configure);
+BENCHMARK_CAPTURE(BM_Conv2d, cuda_forward, Device::cuda(), false)->Apply(configure);
+BENCHMARK_CAPTURE(BM_Conv2d, cuda_forward_backward, Device::cuda(), true)->Apply(configure);
 
 }  // namespace
 

@@ -4,8 +4,7 @@
 // writes y (1.25 x the input); backward reads x and dy and writes dx (2.25 x the input).
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <vector>
+#include "bench/timing.h"
 
 #include "core/autograd.h"
 #include "core/device.h"
@@ -23,7 +22,7 @@ struct Layer {
 constexpr Layer kLayers[] = {{32, 32}, {64, 16}, {128, 8}};
 constexpr int64_t kBatch = 128;
 
-void run(benchmark::State& state, const Device& device, bool backward) {
+void BM_MaxPool2d(benchmark::State& state, const Device& device, bool backward) {
   if (device.is_cuda() && !cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -50,21 +49,15 @@ void run(benchmark::State& state, const Device& device, bool backward) {
                  std::to_string(l.size));
 }
 
-void BM_MaxPool2dCpuForward(benchmark::State& state) { run(state, Device::cpu(), false); }
-void BM_MaxPool2dCpuForwardBackward(benchmark::State& state) { run(state, Device::cpu(), true); }
-void BM_MaxPool2dCudaForward(benchmark::State& state) { run(state, Device::cuda(), false); }
-void BM_MaxPool2dCudaForwardBackward(benchmark::State& state) { run(state, Device::cuda(), true); }
-
 void configure(benchmark::internal::Benchmark* b) {
-  b->DenseRange(0, 2)->Unit(benchmark::kMicrosecond)->UseRealTime()->MeasureProcessCPUTime();
-  b->ComputeStatistics("min",
-                       [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  b->DenseRange(0, 2);
+  bench::wall_time_with_min(b, benchmark::kMicrosecond);
 }
 
-BENCHMARK(BM_MaxPool2dCpuForward)->Apply(configure);
-BENCHMARK(BM_MaxPool2dCpuForwardBackward)->Apply(configure);
-BENCHMARK(BM_MaxPool2dCudaForward)->Apply(configure);
-BENCHMARK(BM_MaxPool2dCudaForwardBackward)->Apply(configure);
+BENCHMARK_CAPTURE(BM_MaxPool2d, cpu_forward, Device::cpu(), false)->Apply(configure);
+BENCHMARK_CAPTURE(BM_MaxPool2d, cpu_forward_backward, Device::cpu(), true)->Apply(configure);
+BENCHMARK_CAPTURE(BM_MaxPool2d, cuda_forward, Device::cuda(), false)->Apply(configure);
+BENCHMARK_CAPTURE(BM_MaxPool2d, cuda_forward_backward, Device::cuda(), true)->Apply(configure);
 
 }  // namespace
 

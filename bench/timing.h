@@ -6,8 +6,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <vector>
 
 #include "core/stream.h"
 #include "core/tensor.h"
@@ -50,11 +52,18 @@ inline void run_timed(benchmark::State& state, const Device& device, double byte
 template <typename Body> void on_device(benchmark::State& state, bool cuda, Body&& body) {
   if (cuda && !cuda_available()) {
     state.SkipWithError("no CUDA device on this machine");
-    for (auto _ : state) {
-    }
+    for (auto _ : state) {}
     return;
   }
   body(cuda ? Device::cuda() : Device::cpu());
+}
+
+/// Wall time per iteration (the CPU column sums all threads: a busy machine shows CPU well
+/// below threads x wall), and with --benchmark_repetitions=N a "min" row: the least disturbed run.
+inline void wall_time_with_min(benchmark::internal::Benchmark* b, benchmark::TimeUnit unit) {
+  b->Unit(unit)->UseRealTime()->MeasureProcessCPUTime();
+  b->ComputeStatistics("min",
+                       [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
 }
 
 }  // namespace minidl::bench

@@ -118,17 +118,6 @@ void check_range(const char* op, const char* name, double value, double low, dou
 
 constexpr double kInf = INFINITY;
 
-AdamParams as_adam(const AdamWParams& hp) {
-  return {.lr = hp.lr,
-          .beta1 = hp.beta1,
-          .beta2 = hp.beta2,
-          .eps = hp.eps,
-          .weight_decay = hp.weight_decay,
-          .amsgrad = hp.amsgrad,
-          .decoupled_weight_decay = true,
-          .l1 = hp.l1};
-}
-
 void check_common(const char* op, double lr, double weight_decay, double l1) {
   MINIDL_CHECK(std::isfinite(lr) && lr >= 0.0, ValueError, op, ": expected lr >= 0, got ", lr);
   check_range(op, "weight_decay", weight_decay, 0.0, kInf, true);

@@ -65,6 +65,18 @@ struct AdamWParams {
   double l1 = 0.0;
 };
 
+/// AdamW as Adam with decoupled weight decay: the parameters the Adam step runs with.
+inline AdamParams as_adam(const AdamWParams& hp) {
+  return {.lr = hp.lr,
+          .beta1 = hp.beta1,
+          .beta2 = hp.beta2,
+          .eps = hp.eps,
+          .weight_decay = hp.weight_decay,
+          .amsgrad = hp.amsgrad,
+          .decoupled_weight_decay = true,
+          .l1 = hp.l1};
+}
+
 // ---- scalars that may live in device memory ----
 
 enum class ScalarKind : uint8_t { Float32, Float64, Int64 };

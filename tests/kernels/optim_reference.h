@@ -69,16 +69,7 @@ inline void ref_adam(RefElement& e, double g, const kernels::AdamParams& hp, int
   e.p -= lr * m_hat / (std::sqrt(v_hat) + hp.eps);
 }
 
-inline kernels::AdamParams as_adam(const kernels::AdamWParams& hp) {
-  return {.lr = hp.lr,
-          .beta1 = hp.beta1,
-          .beta2 = hp.beta2,
-          .eps = hp.eps,
-          .weight_decay = hp.weight_decay,
-          .amsgrad = hp.amsgrad,
-          .decoupled_weight_decay = true,
-          .l1 = hp.l1};
-}
+using kernels::as_adam;
 
 /// The inputs of the golden trajectories (see make_optim_golden.py): exact in float32.
 inline double golden_value(int64_t i, int64_t t, int64_t salt) {
