@@ -54,15 +54,8 @@ void BM_Conv2d(benchmark::State& state, const Device& device, bool backward) {
                  std::to_string(l.size) + "x" + std::to_string(l.size));
 }
 
-void configure(benchmark::internal::Benchmark* b) {
-  b->DenseRange(0, 2);
-  bench::wall_time_with_min(b, benchmark::kMillisecond);
-}
-
-BENCHMARK_CAPTURE(BM_Conv2d, cpu_forward, Device::cpu(), false)->Apply(configure);
-BENCHMARK_CAPTURE(BM_Conv2d, cpu_forward_backward, Device::cpu(), true)->Apply(configure);
-BENCHMARK_CAPTURE(BM_Conv2d, cuda_forward, Device::cuda(), false)->Apply(configure);
-BENCHMARK_CAPTURE(BM_Conv2d, cuda_forward_backward, Device::cuda(), true)->Apply(configure);
+const bool registered =
+    bench::register_layer_benchmarks("BM_Conv2d", BM_Conv2d, std::size(kLayers), benchmark::kMillisecond);
 
 }  // namespace
 

@@ -49,15 +49,8 @@ void BM_MaxPool2d(benchmark::State& state, const Device& device, bool backward) 
                  std::to_string(l.size));
 }
 
-void configure(benchmark::internal::Benchmark* b) {
-  b->DenseRange(0, 2);
-  bench::wall_time_with_min(b, benchmark::kMicrosecond);
-}
-
-BENCHMARK_CAPTURE(BM_MaxPool2d, cpu_forward, Device::cpu(), false)->Apply(configure);
-BENCHMARK_CAPTURE(BM_MaxPool2d, cpu_forward_backward, Device::cpu(), true)->Apply(configure);
-BENCHMARK_CAPTURE(BM_MaxPool2d, cuda_forward, Device::cuda(), false)->Apply(configure);
-BENCHMARK_CAPTURE(BM_MaxPool2d, cuda_forward_backward, Device::cuda(), true)->Apply(configure);
+const bool registered = bench::register_layer_benchmarks("BM_MaxPool2d", BM_MaxPool2d, std::size(kLayers),
+                                                         benchmark::kMicrosecond);
 
 }  // namespace
 

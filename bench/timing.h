@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/stream.h"
@@ -64,6 +66,22 @@ inline void wall_time_with_min(benchmark::internal::Benchmark* b, benchmark::Tim
   b->Unit(unit)->UseRealTime()->MeasureProcessCPUTime();
   b->ComputeStatistics("min",
                        [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+}
+
+using LayerBenchmark = void (*)(benchmark::State&, const Device&, bool backward);
+
+/// Registers `fn` as <name>/{cpu,cuda}_{forward,forward_backward}/<layer> for layers 0..layers-1,
+/// timed by wall_time_with_min. Returns true, for use in a namespace-scope initializer.
+inline bool register_layer_benchmarks(const std::string& name, LayerBenchmark fn, int64_t layers,
+                                      benchmark::TimeUnit unit) {
+  for (const auto& [device_name, device] :
+       {std::pair{"cpu", Device::cpu()}, std::pair{"cuda", Device::cuda()}})
+    for (const bool backward : {false, true}) {
+      const std::string full = name + "/" + device_name + (backward ? "_forward_backward" : "_forward");
+      wall_time_with_min(
+          benchmark::RegisterBenchmark(full.c_str(), fn, device, backward)->DenseRange(0, layers - 1), unit);
+    }
+  return true;
 }
 
 }  // namespace minidl::bench
