@@ -5,8 +5,10 @@
 // snapshot at the end of each); and of Polyak/EMA weights against the live weights of a
 // run at a constant lr (batch-norm statistics recomputed for the averaged weights).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <vector>
 
 #include <minidl.h>
 
@@ -15,7 +17,9 @@ using namespace minidl;
 
 struct Settings {
   std::string data_dir, device;
+  std::vector<std::string> run = {"independent", "snapshot", "ema"};
   int models = 3;
+  int snapshot_cycles = 0;  // 0: as many as models
   int epochs = 2;
   int64_t train_per_class = 0;
   double snapshot_lr = 0.1;
@@ -46,6 +50,126 @@ std::string points(double difference) {
   return out.str();
 }
 
+// The data, the device and the helpers the three experiments share.
+class Experiments {
+ public:
+  explicit Experiments(const Settings& s)
+      : s_(s),
+        device_(s.device.empty() ? (cuda_available() ? Device::cuda() : Device::cpu())
+                                 : Device::parse(s.device)) {
+    const std::string dir = data::cifar10_dir(s.data_dir);
+    data::Dataset train = data::load_cifar10(dir, data::CifarSplit::Train);
+    if (s.train_per_class > 0) train = data::first_per_class(train, s.train_per_class);
+    train_set_ = train.to(device_);
+    test_set_ = data::load_cifar10(dir, data::CifarSplit::Test).to(device_);
+  }
+
+  // Independent models: different seeds, the same one-cycle recipe; then their ensemble.
+  void independent_models() {
+    std::vector<std::shared_ptr<nn::Module>> members;
+    double sum_of_accuracies = 0;
+    for (int k = 0; k < s_.models; ++k) {
+      const uint64_t seed = s_.seed + static_cast<uint64_t>(k);
+      manual_seed(seed);
+      auto model = make_model();
+      optim::SGD optimizer(model->parameters(), sgd_options(0.1));
+      data::DataLoader loader = loader_for(seed);
+      optim::lr::OneCycleLR schedule(optimizer,
+                                     {.max_lr = 0.1, .total_steps = s_.epochs * loader.num_batches()});
+      train::fit(*model, optimizer, &schedule, loader,
+                 {.epochs = s_.epochs, .augment = crop_flip(), .label_smoothing = 0.1});
+      const double accuracy = test_accuracy(*model);
+      std::cout << "model " << k << ": test accuracy " << percent(accuracy) << std::endl;
+      sum_of_accuracies += accuracy;
+      members.push_back(model);
+    }
+    const double mean_single = sum_of_accuracies / s_.models;
+    nn::Ensemble ensemble(members);
+    const double ensemble_accuracy = test_accuracy(ensemble);
+    std::cout << "ensemble of " << s_.models << " models: test accuracy " << percent(ensemble_accuracy)
+              << " (" << points(ensemble_accuracy - mean_single) << " over the mean single model, "
+              << percent(mean_single) << ")" << std::endl;
+  }
+
+  // A snapshot ensemble: a warmup epoch, then cosine cycles of `epochs` with warm restarts at
+  // snapshot_lr, a snapshot at the end of each; the ensembles of all and of the latest snapshots.
+  void snapshot_ensemble() {
+    const int cycles = s_.snapshot_cycles > 0 ? s_.snapshot_cycles : s_.models;
+    const uint64_t seed = s_.seed + 1000;
+    manual_seed(seed);
+    auto model = make_model();
+    optim::SGD optimizer(model->parameters(), sgd_options(s_.snapshot_lr));
+    data::DataLoader loader = loader_for(seed);
+    optim::lr::LinearLR warmup(optimizer, 0.02, 1.0, loader.num_batches());
+    train::fit(*model, optimizer, &warmup, loader, {.augment = crop_flip(), .label_smoothing = 0.1});
+    optim::lr::CosineAnnealingWarmRestarts schedule(optimizer, s_.epochs * loader.num_batches());
+    optim::SnapshotEnsemble snapshots(*model, schedule);
+    train::fit(*model, optimizer, &schedule, loader,
+               {.epochs = s_.epochs * cycles,
+                .augment = crop_flip(),
+                .label_smoothing = 0.1,
+                .after_step = [&snapshots] { snapshots.step(); }});
+    if (static_cast<int>(snapshots.snapshots().size()) < cycles) snapshots.take_snapshot();
+    const auto all = snapshots.ensemble([this] { return make_model(); });
+    for (std::size_t k = 0; k < all->size(); ++k)
+      std::cout << "snapshot " << k << ": test accuracy " << percent(test_accuracy(*all->member(k)))
+                << std::endl;
+    const double last_snapshot = test_accuracy(*model);
+    // All snapshots, then only the latest ones: early cycles of a short run are weaker.
+    for (std::size_t last = snapshots.snapshots().size(); last >= 2; --last) {
+      const double accuracy = test_accuracy(*snapshots.ensemble([this] { return make_model(); }, last));
+      std::cout << "ensemble of the last " << last << " snapshots: test accuracy " << percent(accuracy)
+                << " (" << points(accuracy - last_snapshot) << " over the last snapshot)" << std::endl;
+    }
+  }
+
+  // Polyak averaging: a run at a constant lr, its live weights against their EMA.
+  void polyak_averaging() {
+    const uint64_t seed = s_.seed + 2000;
+    manual_seed(seed);
+    auto model = make_model();
+    optim::SGD optimizer(model->parameters(), sgd_options(s_.constant_lr));
+    data::DataLoader loader = loader_for(seed);
+    const double decay = 1.0 - 1.0 / (s_.ema_epochs * static_cast<double>(loader.num_batches()));
+    optim::ExponentialMovingAverage ema(*model, {.decay = decay, .warmup = true});
+    train::fit(*model, optimizer, nullptr, loader,
+               {.epochs = s_.epochs, .augment = crop_flip(), .label_smoothing = 0.1, .after_step = [&ema] {
+                  ema.update();
+                }});
+    const double live = test_accuracy(*model);
+    std::cout << "constant lr " << s_.constant_lr << ", live weights: test accuracy " << percent(live)
+              << std::endl;
+    optim::AveragedWeightsGuard averaged(ema);
+    data::DataLoader statistics_loader = loader_for(seed);
+    nn::recompute_batch_norm_statistics(*model, [&]() -> std::optional<Tensor> {
+      auto batch = statistics_loader.next();
+      if (!batch) return std::nullopt;
+      return data::normalize(batch->images, crop_flip());
+    });
+    const double averaged_accuracy = test_accuracy(*model);
+    std::cout << "the same run's EMA weights (decay " << decay << "): test accuracy "
+              << percent(averaged_accuracy) << " (" << points(averaged_accuracy - live)
+              << " over the live weights)" << std::endl;
+  }
+
+ private:
+  std::shared_ptr<nn::Module> make_model() const {
+    auto model = models::create("small_cnn");
+    model->to(device_);
+    return model;
+  }
+  double test_accuracy(nn::Module& model) const {
+    return train::evaluate(model, test_set_, data::Augment::parse("none")).accuracy;
+  }
+  data::DataLoader loader_for(uint64_t seed) const {
+    return data::DataLoader(train_set_, {.seed = seed, .drop_last = true, .device = device_});
+  }
+
+  Settings s_;
+  Device device_;
+  data::Dataset train_set_, test_set_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,8 +177,13 @@ int main(int argc, char** argv) {
   CLI::App app{"Single models vs ensembles, snapshot ensembles and EMA weights on CIFAR-10."};
   app.add_option("--data", s.data_dir, "CIFAR-10 binary folder (else $CIFAR10_DIR)");
   app.add_option("--device", s.device, "cpu or cuda (default: cuda when available)");
-  app.add_option("--models", s.models, "independently trained models (and snapshot cycles)")
+  app.add_option("--run", s.run, "experiments: independent, snapshot, ema")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"independent", "snapshot", "ema"}))
       ->capture_default_str();
+  app.add_option("--models", s.models, "independently trained models")->capture_default_str();
+  app.add_option("--snapshot-cycles", s.snapshot_cycles,
+                 "cosine cycles of the snapshot run (default: --models)");
   app.add_option("--epochs", s.epochs, "epochs per model, per snapshot cycle and of the EMA run")
       ->capture_default_str();
   app.add_option("--train-per-class", s.train_per_class, "first N training images per class (0: all)");
@@ -65,111 +194,13 @@ int main(int argc, char** argv) {
   app.add_option("--seed", s.seed)->capture_default_str();
   app.add_option("--threads", s.threads);
   CLI11_PARSE(app, argc, argv);
+  const auto selected = [&s](const char* name) { return std::ranges::find(s.run, name) != s.run.end(); };
   try {
     set_num_threads(s.threads);
-    const Device device =
-        s.device.empty() ? (cuda_available() ? Device::cuda() : Device::cpu()) : Device::parse(s.device);
-    const std::string dir = data::cifar10_dir(s.data_dir);
-    data::Dataset train_set = data::load_cifar10(dir, data::CifarSplit::Train);
-    if (s.train_per_class > 0) train_set = data::first_per_class(train_set, s.train_per_class);
-    train_set = train_set.to(device);
-    const auto test_set = data::load_cifar10(dir, data::CifarSplit::Test).to(device);
-    const auto plain = data::Augment::parse("none");
-    auto make_model = [device] {
-      auto model = models::create("small_cnn");
-      model->to(device);
-      return model;
-    };
-    auto test_accuracy = [&](nn::Module& model) { return train::evaluate(model, test_set, plain).accuracy; };
-    auto loader_for = [&](uint64_t seed) {
-      return data::DataLoader(train_set, {.seed = seed, .drop_last = true, .device = device});
-    };
-
-    // 1. Independent models: different seeds, the same one-cycle recipe.
-    std::vector<std::shared_ptr<nn::Module>> members;
-    double sum_of_accuracies = 0;
-    for (int k = 0; k < s.models; ++k) {
-      const uint64_t seed = s.seed + static_cast<uint64_t>(k);
-      manual_seed(seed);
-      auto model = make_model();
-      optim::SGD optimizer(model->parameters(), sgd_options(0.1));
-      data::DataLoader loader = loader_for(seed);
-      optim::lr::OneCycleLR schedule(optimizer,
-                                     {.max_lr = 0.1, .total_steps = s.epochs * loader.num_batches()});
-      train::fit(*model, optimizer, &schedule, loader,
-                 {.epochs = s.epochs, .augment = crop_flip(), .label_smoothing = 0.1});
-      const double accuracy = test_accuracy(*model);
-      std::cout << "model " << k << ": test accuracy " << percent(accuracy) << std::endl;
-      sum_of_accuracies += accuracy;
-      members.push_back(model);
-    }
-    const double mean_single = sum_of_accuracies / s.models;
-    nn::Ensemble ensemble(members);
-    const double ensemble_accuracy = test_accuracy(ensemble);
-    std::cout << "ensemble of " << s.models << " models: test accuracy " << percent(ensemble_accuracy) << " ("
-              << points(ensemble_accuracy - mean_single) << " over the mean single model, "
-              << percent(mean_single) << ")" << std::endl;
-
-    // 2. A snapshot ensemble: a warmup epoch, then `models` cosine cycles with warm restarts at
-    //    snapshot_lr, a snapshot at the end of each.
-    {
-      const uint64_t seed = s.seed + 1000;
-      manual_seed(seed);
-      auto model = make_model();
-      optim::SGD optimizer(model->parameters(), sgd_options(s.snapshot_lr));
-      data::DataLoader loader = loader_for(seed);
-      optim::lr::LinearLR warmup(optimizer, 0.02, 1.0, loader.num_batches());
-      train::fit(*model, optimizer, &warmup, loader, {.augment = crop_flip(), .label_smoothing = 0.1});
-      optim::lr::CosineAnnealingWarmRestarts schedule(optimizer, s.epochs * loader.num_batches());
-      optim::SnapshotEnsemble snapshots(*model, schedule);
-      train::fit(*model, optimizer, &schedule, loader,
-                 {.epochs = s.epochs * s.models,
-                  .augment = crop_flip(),
-                  .label_smoothing = 0.1,
-                  .after_step = [&snapshots] { snapshots.step(); }});
-      if (static_cast<int>(snapshots.snapshots().size()) < s.models) snapshots.take_snapshot();
-      const auto snapshot_ensemble = snapshots.ensemble(make_model);
-      for (std::size_t k = 0; k < snapshot_ensemble->size(); ++k)
-        std::cout << "snapshot " << k << ": test accuracy "
-                  << percent(test_accuracy(*snapshot_ensemble->member(k))) << std::endl;
-      const double last_snapshot = test_accuracy(*model);
-      // All snapshots, then only the latest ones: early cycles of a short run are weaker.
-      for (std::size_t last = snapshots.snapshots().size(); last >= 2; --last) {
-        const double accuracy = test_accuracy(*snapshots.ensemble(make_model, last));
-        std::cout << "ensemble of the last " << last << " snapshots: test accuracy " << percent(accuracy)
-                  << " (" << points(accuracy - last_snapshot) << " over the last snapshot)" << std::endl;
-      }
-    }
-
-    // 3. Polyak averaging: a run at a constant lr, its live weights against their EMA.
-    {
-      const uint64_t seed = s.seed + 2000;
-      manual_seed(seed);
-      auto model = make_model();
-      optim::SGD optimizer(model->parameters(), sgd_options(s.constant_lr));
-      data::DataLoader loader = loader_for(seed);
-      const double decay = 1.0 - 1.0 / (s.ema_epochs * static_cast<double>(loader.num_batches()));
-      optim::ExponentialMovingAverage ema(*model, {.decay = decay, .warmup = true});
-      train::fit(*model, optimizer, nullptr, loader,
-                 {.epochs = s.epochs, .augment = crop_flip(), .label_smoothing = 0.1, .after_step = [&ema] {
-                    ema.update();
-                  }});
-      const double live = test_accuracy(*model);
-      std::cout << "constant lr " << s.constant_lr << ", live weights: test accuracy " << percent(live)
-                << std::endl;
-      optim::AveragedWeightsGuard averaged(ema);
-      data::DataLoader statistics_loader = loader_for(seed);
-      const auto augment = crop_flip();
-      nn::recompute_batch_norm_statistics(*model, [&]() -> std::optional<Tensor> {
-        auto batch = statistics_loader.next();
-        if (!batch) return std::nullopt;
-        return data::normalize(batch->images, augment);
-      });
-      const double averaged_accuracy = test_accuracy(*model);
-      std::cout << "the same run's EMA weights (decay " << decay << "): test accuracy "
-                << percent(averaged_accuracy) << " (" << points(averaged_accuracy - live)
-                << " over the live weights)" << std::endl;
-    }
+    Experiments experiments(s);
+    if (selected("independent")) experiments.independent_models();
+    if (selected("snapshot")) experiments.snapshot_ensemble();
+    if (selected("ema")) experiments.polyak_averaging();
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
