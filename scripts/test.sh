@@ -2,7 +2,8 @@
 # The test command (and CI's, through .ci/run): installs what a fresh Debian 12
 # machine lacks, then builds and tests two configurations: the default one in
 # build/ (CUDA compiled when nvcc is found, warnings as errors) and the CPU-only
-# one in build-cpu/. Exits non-zero on any failure.
+# one in build-cpu/; with nvcc, also checks that no fused CUDA kernel spills registers
+# (scripts/ptxas_spills.sh). Exits non-zero on any failure.
 # MINIDL_BUILD_DIR / MINIDL_CPU_BUILD_DIR choose other build folders;
 # `scripts/test.sh --deps-only` only installs the packages (used by gpu_check.sh).
 set -euo pipefail
@@ -87,6 +88,10 @@ configure_build_test "$build_dir" -DMINIDL_CUDA=AUTO -DMINIDL_BUILD_TESTS=ON \
   -DMINIDL_BUILD_BENCHMARKS=ON -DMINIDL_BUILD_EXAMPLES=ON
 default_seconds=$((SECONDS - start))
 
+log "ptxas: registers and spills of the fused CUDA kernels ($build_dir/ptxas_spills.log)"
+scripts/ptxas_spills.sh >"$build_dir/ptxas_spills.log" 2>&1 || { cat "$build_dir/ptxas_spills.log"; exit 1; }
+tail -n 1 "$build_dir/ptxas_spills.log"
+
 configure_build_test "$cpu_build_dir" -DMINIDL_CUDA=OFF -DMINIDL_BUILD_TESTS=ON \
   -DMINIDL_BUILD_BENCHMARKS=OFF -DMINIDL_BUILD_EXAMPLES=OFF
 cpu_seconds=$((SECONDS - start - default_seconds))
@@ -94,5 +99,6 @@ cpu_seconds=$((SECONDS - start - default_seconds))
 log "summary (skipped: GPU tests without a GPU)"
 summary "$build_dir" "$default_seconds"
 summary "$cpu_build_dir" "$cpu_seconds"
+tail -n 1 "$build_dir/ptxas_spills.log"
 echo "total time: $((SECONDS - start)) s"
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -64,7 +64,7 @@ template <typename T, typename A> struct StatsParams {
 };
 
 template <typename T, typename A>
-__global__ void __launch_bounds__(kReduceThreads) bn_stats_kernel(StatsParams<T, A> p) {
+__global__ void __launch_bounds__(kReduceThreads, kMinBlocksPerSm) bn_stats_kernel(StatsParams<T, A> p) {
   const int64_t c = blockIdx.x / p.geometry.split.parts;
   const Welford<A> total = reduce_chunk<Welford<A>>(
       p.geometry, c, WelfordCombine{},
@@ -80,7 +80,7 @@ template <typename P, typename A> struct StatsFinalizeParams {
 };
 
 template <typename P, typename A>
-__global__ void __launch_bounds__(kFinalizeThreads) bn_stats_finalize_kernel(StatsFinalizeParams<P, A> p) {
+__global__ void __launch_bounds__(kFinalizeThreads, kMinBlocksPerSm) bn_stats_finalize_kernel(StatsFinalizeParams<P, A> p) {
   const Welford<A> total = combine_partials(p.partials, p.parts, WelfordCombine{});
   if (threadIdx.x == 0) p.table[blockIdx.x] = finalize_train_channel(p.channels, blockIdx.x, total);
 }
@@ -127,7 +127,7 @@ template <typename T, typename A> __device__ A upstream_grad(const T* dy, const 
 }
 
 template <typename T, typename A>
-__global__ void __launch_bounds__(kReduceThreads) bn_grad_sums_kernel(GradSumsParams<T, A> p) {
+__global__ void __launch_bounds__(kReduceThreads, kMinBlocksPerSm) bn_grad_sums_kernel(GradSumsParams<T, A> p) {
   const int64_t c = blockIdx.x / p.geometry.split.parts;
   const A mean = p.save_mean[c];
   const GradSums<A> total =
@@ -147,7 +147,7 @@ template <typename P, typename A> struct GradFinalizeParams {
 };
 
 template <typename P, typename A>
-__global__ void __launch_bounds__(kFinalizeThreads) bn_grad_finalize_kernel(GradFinalizeParams<P, A> p) {
+__global__ void __launch_bounds__(kFinalizeThreads, kMinBlocksPerSm) bn_grad_finalize_kernel(GradFinalizeParams<P, A> p) {
   const GradSums<A> total = combine_partials(p.partials, p.parts, GradSumsAdd{});
   if (threadIdx.x == 0) p.table[blockIdx.x] = finalize_grad_channel(p.channels, blockIdx.x, total);
 }

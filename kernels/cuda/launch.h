@@ -9,6 +9,11 @@ namespace minidl::kernels::cuda {
 
 /// Threads per block of the element-wise kernels.
 inline constexpr int kBlockSize = 256;
+/// The minimum resident blocks per SM the fused kernels declare in __launch_bounds__. With no
+/// minimum, ptxas's register heuristic spilled some of them (12 bytes in fp32 SGD with momentum
+/// on sm_80, 48 in the fp64 batch-norm finalize); with 1 they get the registers they need (at
+/// most 84, fp64 AMSGrad) and spill nothing, which scripts/ptxas_spills.sh checks.
+inline constexpr int kMinBlocksPerSm = 1;
 /// Enough blocks to fill an H100 several times over; grid-stride loops cover the rest.
 inline constexpr int kMaxBlocks = 132 * 32;
 

@@ -9,6 +9,7 @@
 #include "core/stream.h"
 #include "core/tensor.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/cuda/multi_tensor_apply.cuh"
 #include "kernels/cuda/optim.h"
 #include "kernels/cuda/runtime.h"
@@ -17,7 +18,7 @@ namespace minidl::kernels::cuda {
 namespace {
 
 template <typename T, typename F>
-__global__ void __launch_bounds__(kMultiTensorBlock)
+__global__ void __launch_bounds__(kMultiTensorBlock, kMinBlocksPerSm)
     multi_tensor_kernel(const __grid_constant__ MultiTensorArgs<F> args) {
   using A = acc_t<T>;
   const auto op = args.functor.template bind<A>();  // may read lr and t from device memory
@@ -39,7 +40,7 @@ struct SquaresFunctor {
 };
 
 template <typename T>
-__global__ void __launch_bounds__(kMultiTensorBlock)
+__global__ void __launch_bounds__(kMultiTensorBlock, kMinBlocksPerSm)
     sum_squares_kernel(const __grid_constant__ MultiTensorArgs<SquaresFunctor> args) {
   using A = acc_t<T>;
   double sum = 0.0;
