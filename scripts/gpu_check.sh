@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The check for a machine WITH an NVIDIA GPU: builds minidl for that GPU in
-# build-gpu/, runs every test (the `gpu` label included), compute-sanitizer
+# build-gpu/, lists the fused kernels' registers and spills, runs every test (the `gpu` label included), compute-sanitizer
 # memcheck and racecheck over the GPU tests of each test program (with the caching
 # allocator off: MINIDL_NO_CUDA_MEMORY_CACHING=1), and every
 # benchmark program; writes a markdown summary to bench/results/gpu_check_<date>.md
@@ -33,7 +33,7 @@ sanitizer_timeout="${MINIDL_SANITIZER_TIMEOUT:-1800}"
 bench_timeout="${MINIDL_BENCH_TIMEOUT:-1800}"
 archs="${MINIDL_CUDA_ARCHITECTURES:-native}"
 
-stages=(dependencies configure build tests memcheck racecheck benchmarks)
+stages=(dependencies configure build ptxas tests memcheck racecheck benchmarks)
 declare -A status seconds
 for stage in "${stages[@]}"; do status[$stage]="not reached"; seconds[$stage]=0; done
 failed=0
@@ -141,6 +141,15 @@ stage_build() {
   else
     set_status build "FAILED (see $build_dir/gpu_check/build.log): $(grep -m1 -E 'error|Error' \
       "$out_dir/build.log" | cut -c1-300)"
+  fi
+}
+
+# Registers and spills of the fused kernels (scripts/ptxas_spills.sh: sm_80 and sm_90).
+stage_ptxas() {
+  if scripts/ptxas_spills.sh >"$out_dir/ptxas_spills.log" 2>&1; then
+    set_status ptxas "ok ($(tail -n 1 "$out_dir/ptxas_spills.log"))"
+  else
+    set_status ptxas "FAILED ($(tail -n 1 "$out_dir/ptxas_spills.log"))"
   fi
 }
 
@@ -350,6 +359,16 @@ write_summary() {
     echo "| --- | --- | ---: |"
     for stage in "${stages[@]}"; do echo "| $stage | ${status[$stage]} | ${seconds[$stage]} |"; done
     echo
+    echo "## Registers and spills of the fused kernels (ptxas)"
+    echo
+    if [[ -s $out_dir/ptxas_spills.log ]]; then
+      echo '```'
+      cat "$out_dir/ptxas_spills.log"
+      echo '```'
+    else
+      echo "Not run: ${status[ptxas]}."
+    fi
+    echo
     echo "## Tests (ctest)"
     echo
     if ((${#ctest_rows[@]})); then
@@ -415,6 +434,7 @@ else
   set_status build "skipped (configure failed)"
 fi
 if [[ ${status[build]} == ok* ]]; then
+  run_stage ptxas stage_ptxas
   run_stage tests stage_tests
   start=$SECONDS
   stage_sanitizers
@@ -422,7 +442,7 @@ if [[ ${status[build]} == ok* ]]; then
   seconds[racecheck]="(with memcheck)"
   run_stage benchmarks stage_benchmarks
 else
-  for stage in tests memcheck racecheck benchmarks; do set_status "$stage" "skipped (no build)"; done
+  for stage in ptxas tests memcheck racecheck benchmarks; do set_status "$stage" "skipped (no build)"; done
   failed=1
 fi
 write_summary
