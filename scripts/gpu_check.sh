@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The check for a machine WITH an NVIDIA GPU: builds minidl for that GPU in
 # build-gpu/, lists the fused kernels' registers and spills, runs every test (the
-# `gpu` label included), compute-sanitizer memcheck and racecheck over the GPU tests of each test program (with the caching
-# allocator off: MINIDL_NO_CUDA_MEMORY_CACHING=1), and every
-# benchmark program; writes a markdown summary to bench/results/gpu_check_<date>.md
+# `gpu` label included), compute-sanitizer memcheck and racecheck over the GPU
+# tests of each test program (with the caching allocator off:
+# MINIDL_NO_CUDA_MEMORY_CACHING=1), and every benchmark program; writes a
+# markdown summary to bench/results/gpu_check_<date>.md
 # (logs and benchmark JSON stay in build-gpu/gpu_check/). Each stage's status goes
 # into the summary, which is written even when a stage fails; missing tools
 # (nvidia-smi, compute-sanitizer, python3) are reported, not fatal. Exits 1 when a
