@@ -27,10 +27,6 @@ double forward_flops(const Layer& l) {
 }
 
 void BM_Conv2d(benchmark::State& state, const Device& device, bool backward) {
-  if (device.is_cuda() && !cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
   const Layer& l = kLayers[state.range(0)];
   const TensorOptions options{.dtype = DType::Float32, .device = device};
   const Tensor x = randn({kBatch, l.channels, l.size, l.size}, options);

@@ -23,10 +23,6 @@ constexpr Layer kLayers[] = {{32, 32}, {64, 16}, {128, 8}};
 constexpr int64_t kBatch = 128;
 
 void BM_MaxPool2d(benchmark::State& state, const Device& device, bool backward) {
-  if (device.is_cuda() && !cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
   const Layer& l = kLayers[state.range(0)];
   const TensorOptions options{.dtype = DType::Float32, .device = device};
   const Tensor x = randn({kBatch, l.channels, l.size, l.size}, options);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/device.h"
 #include "core/stream.h"
 #include "core/tensor.h"
 #include "kernels/cuda/runtime.h"
@@ -71,15 +72,19 @@ inline void wall_time_with_min(benchmark::internal::Benchmark* b, benchmark::Tim
 using LayerBenchmark = void (*)(benchmark::State&, const Device&, bool backward);
 
 /// Registers `fn` as <name>/{cpu,cuda}_{forward,forward_backward}/<layer> for layers 0..layers-1,
-/// timed by wall_time_with_min. Returns true, for use in a namespace-scope initializer.
+/// timed by wall_time_with_min; the CUDA ones skip, visibly, without a device. Returns true, for
+/// use in a namespace-scope initializer.
 inline bool register_layer_benchmarks(const std::string& name, LayerBenchmark fn, int64_t layers,
                                       benchmark::TimeUnit unit) {
   for (const auto& [device_name, device] :
        {std::pair{"cpu", Device::cpu()}, std::pair{"cuda", Device::cuda()}})
     for (const bool backward : {false, true}) {
       const std::string full = name + "/" + device_name + (backward ? "_forward_backward" : "_forward");
-      wall_time_with_min(
-          benchmark::RegisterBenchmark(full.c_str(), fn, device, backward)->DenseRange(0, layers - 1), unit);
+      auto* b = benchmark::RegisterBenchmark(full.c_str(), [fn, device, backward](benchmark::State& state) {
+        if (device.is_cuda() && !cuda_available()) return state.SkipWithError("no CUDA device");
+        fn(state, device, backward);
+      });
+      wall_time_with_min(b->DenseRange(0, layers - 1), unit);
     }
   return true;
 }
