@@ -120,17 +120,8 @@ void sum_of_squares(const MultiTensorCall& call, double* stats) {
   MINIDL_CUDA_CHECK_LAUNCH(sum_partials_kernel);
 }
 
-template void multi_tensor_apply(const MultiTensorCall&, const SgdFunctor<false>&);
-template void multi_tensor_apply(const MultiTensorCall&, const SgdFunctor<true>&);
-template void multi_tensor_apply(const MultiTensorCall&, const AdagradFunctor&);
-template void multi_tensor_apply(const MultiTensorCall&, const RmspropFunctor<false, false>&);
-template void multi_tensor_apply(const MultiTensorCall&, const RmspropFunctor<false, true>&);
-template void multi_tensor_apply(const MultiTensorCall&, const RmspropFunctor<true, false>&);
-template void multi_tensor_apply(const MultiTensorCall&, const RmspropFunctor<true, true>&);
-template void multi_tensor_apply(const MultiTensorCall&, const AdamFunctor<false>&);
-template void multi_tensor_apply(const MultiTensorCall&, const AdamFunctor<true>&);
-template void multi_tensor_apply(const MultiTensorCall&, const EmaFunctor&);
-template void multi_tensor_apply(const MultiTensorCall&, const ClipScaleFunctor&);
-template void multi_tensor_apply(const MultiTensorCall&, const UnscaleFunctor&);
+#define MINIDL_INSTANTIATE(...) template void multi_tensor_apply(const MultiTensorCall&, const __VA_ARGS__&);
+MINIDL_FOR_EACH_MULTI_TENSOR_FUNCTOR(MINIDL_INSTANTIATE)
+#undef MINIDL_INSTANTIATE
 
 }  // namespace minidl::kernels::cuda

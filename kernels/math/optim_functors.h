@@ -204,4 +204,20 @@ struct UnscaleFunctor {
   template <typename A> MINIDL_HD_INLINE Bound<A> bind() const { return {A(inv_scale.get())}; }
 };
 
+/// Every functor above, for the backends' explicit instantiations of multi_tensor_apply:
+/// X(functor type) once each (variadic, so template arguments with commas pass through).
+#define MINIDL_FOR_EACH_MULTI_TENSOR_FUNCTOR(X) \
+  X(SgdFunctor<false>)                          \
+  X(SgdFunctor<true>)                           \
+  X(AdagradFunctor)                             \
+  X(RmspropFunctor<false, false>)               \
+  X(RmspropFunctor<false, true>)                \
+  X(RmspropFunctor<true, false>)                \
+  X(RmspropFunctor<true, true>)                 \
+  X(AdamFunctor<false>)                         \
+  X(AdamFunctor<true>)                          \
+  X(EmaFunctor)                                 \
+  X(ClipScaleFunctor)                           \
+  X(UnscaleFunctor)
+
 }  // namespace minidl::kernels
