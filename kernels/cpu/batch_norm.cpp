@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/batch_norm_backend.h"
+#include "kernels/cpu/lane_sum.h"
 
 namespace minidl::kernels::cpu {
 namespace {
@@ -19,7 +20,7 @@ using detail::BatchNormShape;
 
 // Values per partial state: the parallel grain.
 constexpr int64_t kChunk = 4096;
-// Independent partial sums per chunk.
+// Independent partial sums per run of a chunk.
 constexpr int kLanes = 8;
 
 // Calls run(first, count) for each contiguous run of storage indices holding values
@@ -34,21 +35,15 @@ void visit_runs(const BatchNormShape& shape, int64_t c, int64_t begin, int64_t e
   }
 }
 
-// The float64 sum of f(i) over values begin..end-1 of channel c: value k of each run goes to
-// lane k % kLanes and the lanes are added in a fixed order, so the result depends on the
-// shape alone, never on the thread count.
+// The float64 sum of f(i) over values begin..end-1 of channel c, run by run (lane_sum), so
+// the result depends on the shape alone, never on the thread count.
 template <typename F>
 double sum_chunk(const BatchNormShape& shape, int64_t c, int64_t begin, int64_t end, F&& f) {
-  double lanes[kLanes] = {};
+  double sum = 0;
   visit_runs(shape, c, begin, end, [&](int64_t first, int64_t count) {
-    int64_t k = 0;
-    for (; k + kLanes <= count; k += kLanes)
-      for (int lane = 0; lane < kLanes; ++lane) lanes[lane] += f(first + k + lane);
-    for (; k < count; ++k) lanes[k % kLanes] += f(first + k);
+    sum += lane_sum<double, kLanes>(count, [&](int64_t k) { return f(first + k); });
   });
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int lane = 0; lane < width; ++lane) lanes[lane] += lanes[lane + width];
-  return lanes[0];
+  return sum;
 }
 
 // One State per channel: chunk(c, begin, end) for every chunk in parallel, then combined in order.

@@ -11,6 +11,7 @@
 #include <climits>
 #include <vector>
 
+#include "kernels/cpu/lane_sum.h"
 #include "kernels/cpu/linalg.h"
 
 namespace minidl::kernels::cpu {
@@ -96,19 +97,6 @@ template <typename T> void col2im(const T* columns, const Geometry& g, T* dx) {
       for (int64_t j = lo; j < hi; ++j) dx[dst_at + j * sw] += src[j];
     }
   });
-}
-
-// Sum with independent partial sums, so the compiler can vectorize it without reassociating.
-template <typename T> T sum_of(const T* v, int64_t n) {
-  constexpr int kLanes = 16;
-  T lanes[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += v[j + l];
-  T total = 0;
-  for (; j < n; ++j) total += v[j];
-  for (const T lane : lanes) total += lane;
-  return total;
 }
 
 // Calls body(n, thread) for every sample: in parallel when there are enough samples, else one
@@ -211,7 +199,7 @@ void backward_typed(const Tensor& dy, const Tensor& x, const Tensor& w, const Ge
     }
     if (gb.defined())
       for (int64_t o = 0; o < out_ch; ++o) {
-        db[o] += sum_of(dyd + (n * out_ch + o) * cols, cols);
+        db[o] += lane_sum<T, 16>(cols, [row = dyd + (n * out_ch + o) * cols](int64_t j) { return row[j]; });
       }
   });
 
