@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/math/random.h"
+#include "support/expect_error.h"
 #include "support/gpu_test.h"
 
 namespace minidl {
@@ -276,14 +277,7 @@ TEST(Random, ManualSeedSeedsEveryDefaultGenerator) {
 
 // ---- errors ----
 
-template <typename E, typename F> void expect_error(F&& f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception, expected one mentioning '" << fragment << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using test::expect_error;
 
 TEST(Random, BadArgumentsThrow) {
   Generator gen(27);

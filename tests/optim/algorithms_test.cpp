@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "support/expect_error.h"
+
 namespace minidl::optim {
 namespace {
 
@@ -14,14 +16,7 @@ std::vector<Tensor> params() { return {zeros({3}).requires_grad_()}; }
 
 void expect_value_error(const std::function<void()>& construct, const std::string& optimizer,
                         const std::string& option) {
-  try {
-    construct();
-    FAIL() << "expected ValueError for " << optimizer << " " << option;
-  } catch (const ValueError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find(optimizer), std::string::npos) << what;
-    EXPECT_NE(what.find(option), std::string::npos) << what;
-  }
+  test::expect_error<ValueError>(construct, {optimizer, option});
 }
 
 TEST(OptimizerConstruction, RejectsOptionsOutsideTorchRanges) {

@@ -18,6 +18,7 @@
 #include "core/ops/elementwise.h"
 #include "core/stream.h"
 #include "kernels/cuda/error_flag.h"
+#include "support/expect_error.h"
 #include "support/gpu_test.h"
 #include "support/gradcheck.h"
 
@@ -47,17 +48,7 @@ void expect_near(const std::vector<double>& got, const std::vector<double>& want
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << what << " element " << i;
 }
 
-// Expects `f` to throw E with every one of `parts` in its message.
-template <typename E, typename F> void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(msg.find(part), std::string::npos) << msg << " lacks " << part;
-  }
-}
+using test::expect_error;
 
 // ---- softmax / log_softmax ----
 

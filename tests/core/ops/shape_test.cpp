@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/stream.h"
+#include "support/expect_error.h"
 #include "support/gpu_test.h"
 #include "support/gradcheck.h"
 
@@ -36,16 +37,7 @@ Tensor labels(const std::vector<int64_t>& v) {
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 using Values = std::vector<double>;
 
-template <typename E, typename F> void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(msg.find(part), std::string::npos) << msg << " lacks " << part;
-  }
-}
+using test::expect_error;
 
 // ---- cat ----
 
