@@ -32,6 +32,8 @@ int cuda_device_count() {
 
 bool cuda_available() { return cuda_device_count() > 0; }
 
+std::string cuda_unavailable_reason() { return cuda_available() ? "" : kernels::cuda::probe().error; }
+
 void check_device(const Device& device) {
   if (device.is_cpu()) return;
   if (!cuda_compiled())
@@ -40,7 +42,8 @@ void check_device(const Device& device) {
   const int count = cuda_device_count();
   if (count == 0)
     throw DeviceUnavailableError(
-        detail::str_cat("device ", device, " requested, but no CUDA device or driver was found"));
+        detail::str_cat("device ", device, " requested, but no CUDA device can be used: ",
+                        cuda_unavailable_reason()));
   MINIDL_CHECK(device.index >= 0 && device.index < count, DeviceError, "device ", device,
                " does not exist: this machine has ", count, " CUDA device(s)");
 }

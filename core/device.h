@@ -34,6 +34,9 @@ bool cuda_compiled();
 int cuda_device_count();
 /// True when at least one CUDA device can be used.
 bool cuda_available();
+/// Why no CUDA device can be used ("" when one can): the CUDA runtime's own error, with the
+/// driver's and the build's CUDA versions, or that the build has no CUDA backend.
+std::string cuda_unavailable_reason();
 /// Throws DeviceUnavailableError or DeviceError unless `device` can hold tensors.
 void check_device(const Device& device);
 /// The device a CUDA API call goes to; sets it for the calling thread.

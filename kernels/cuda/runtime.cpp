@@ -18,13 +18,53 @@ cudaMemcpyKind as_kind(CopyKind kind) {
 
 bool compiled() noexcept { return true; }
 
-int device_count() noexcept {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
-    (void)cudaGetLastError();  // no driver or no device: clear the sticky error
-    return 0;
-  }
-  return count;
+const RuntimeProbe& probe() noexcept {
+  static const RuntimeProbe result = [] {
+    RuntimeProbe p;
+    p.runtime_version = CUDART_VERSION;
+    if (cudaDriverGetVersion(&p.driver_version) != cudaSuccess) p.driver_version = 0;
+    const cudaError_t status = cudaGetDeviceCount(&p.device_count);
+    if (status != cudaSuccess) {
+      (void)cudaGetLastError();  // no driver or no device: clear the sticky error
+      p.device_count = 0;
+      try {
+        const auto dotted = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+        p.error = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status) + " (" +
+                  (p.driver_version > 0 ? "the driver supports CUDA " + dotted(p.driver_version)
+                                        : std::string("no CUDA driver is installed")) +
+                  ", minidl was built with CUDA " + dotted(p.runtime_version) + ")";
+      } catch (...) {
+        p.error = "cudaGetDeviceCount failed";
+      }
+    } else if (p.device_count == 0) {
+      p.error = "the CUDA runtime reports no device";
+    }
+    return p;
+  }();
+  return result;
+}
+
+int device_count() noexcept { return probe().device_count; }
+
+DeviceProperties device_properties(int index) {
+  cudaDeviceProp prop{};
+  MINIDL_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+  return {prop.name, prop.major, prop.minor, prop.multiProcessorCount, prop.totalGlobalMem};
+}
+
+std::string library_versions() {
+  int cublas = 0;
+  cublasHandle_t handle = nullptr;
+  MINIDL_CUBLAS_CHECK(cublasCreate(&handle));
+  const cublasStatus_t status = cublasGetVersion(handle, &cublas);
+  (void)cublasDestroy(handle);
+  MINIDL_CUBLAS_CHECK(status);
+  const auto dotted = [](std::size_t v, std::size_t major, std::size_t minor) {
+    return std::to_string(v / major) + "." + std::to_string(v % major / minor) + "." + std::to_string(v % minor);
+  };
+  return "cuDNN " + dotted(cudnnGetVersion(), 10000, 100) + " (built with " +
+         dotted(CUDNN_VERSION, 10000, 100) + "), cuBLAS " + dotted(static_cast<std::size_t>(cublas), 10000, 100) +
+         " (built with " + dotted(CUBLAS_VERSION, 10000, 100) + ")";
 }
 
 void set_device(int index) { MINIDL_CUDA_CHECK(cudaSetDevice(index)); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace minidl::kernels::cuda {
 
@@ -17,6 +18,28 @@ enum class CopyKind { HostToDevice, DeviceToHost, DeviceToDevice };
 bool compiled() noexcept;
 /// 0 when there is no driver or GPU; never throws.
 int device_count() noexcept;
+
+/// What the CUDA runtime says about this machine, for diagnostics: the device count, the
+/// driver's and the build's CUDA versions (1000 * major + 10 * minor; 0 when unknown) and,
+/// when no device can be used, the runtime's error ("cudaErrorInsufficientDriver: ...").
+struct RuntimeProbe {
+  int device_count = 0;
+  int driver_version = 0;
+  int runtime_version = 0;
+  std::string error;
+};
+/// Asks the runtime once (never throws); device_count() is probe().device_count.
+const RuntimeProbe& probe() noexcept;
+/// Name, compute capability, multiprocessors and memory of one device, for diagnostics.
+struct DeviceProperties {
+  std::string name;
+  int major = 0, minor = 0, multiprocessors = 0;
+  std::size_t total_memory = 0;
+};
+DeviceProperties device_properties(int index);
+/// "cuDNN 9.x.y (built with 9.a.b), cuBLAS 13.x.y" of the libraries loaded at run time; throws
+/// CudaError when a library cannot be used.
+std::string library_versions();
 void set_device(int index);
 int current_device();
 void device_synchronize();

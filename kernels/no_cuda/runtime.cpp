@@ -12,7 +12,13 @@ namespace {
 }  // namespace
 
 bool compiled() noexcept { return false; }
+const RuntimeProbe& probe() noexcept {
+  static const RuntimeProbe none{0, 0, 0, "minidl was built without CUDA"};
+  return none;
+}
 int device_count() noexcept { return 0; }
+DeviceProperties device_properties(int) { unavailable("cuda::device_properties"); }
+std::string library_versions() { unavailable("cuda::library_versions"); }
 void set_device(int) { unavailable("cuda::set_device"); }
 int current_device() { unavailable("cuda::current_device"); }
 void device_synchronize() { unavailable("cuda::device_synchronize"); }
