@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/io/safetensors.h"
+#include "core/math_mode.h"
 #include "core/memory/memory_stats.h"
 #include "core/parallel.h"
 #include "core/ops.h"

@@ -155,6 +155,17 @@ std::vector<int64_t> DataLoader::batch_indices(int64_t epoch, int64_t index) con
   return {order.begin() + first, order.begin() + last};
 }
 
+namespace {
+// A transform works on the batch where the dataset keeps it; the loader alone moves batches to
+// the device (a CUDA tensor here would be read as host memory by the pinned staging copy).
+void check_transformed(const Batch& b, const Device& expected, int64_t epoch, int64_t batch) {
+  for (const auto& [what, t] : {std::pair<const char*, const Tensor&>{"images", b.images}, {"labels", b.labels}})
+    MINIDL_CHECK(!t.defined() || t.device() == expected, DeviceError, "DataLoader: the transform returned ",
+                 what, " on ", t.device(), " for batch ", batch, " of epoch ", epoch, "; it must return them on ",
+                 expected, " (the dataset's device): the loader copies each batch to options.device itself");
+}
+}  // namespace
+
 void DataLoader::start() {
   auto worker = std::make_unique<Worker>();
   Worker& w = *worker;
@@ -174,8 +185,10 @@ void DataLoader::start() {
             indices.push_back(options_.shuffle ? order[static_cast<std::size_t>(i)] : i);
           Item item;
           item.batch = dataset_.gather(indices);
-          if (options_.transform)
+          if (options_.transform) {
             item.batch = options_.transform(std::move(item.batch), BatchInfo{epoch, batch});
+            check_transformed(item.batch, dataset_.device(), epoch, batch);
+          }
           if (to_cuda) {
             w.retire_copies(capacity + 1);
             const Batch pinned{pinned_copy(item.batch.images), pinned_copy(item.batch.labels)};

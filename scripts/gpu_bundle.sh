@@ -66,9 +66,10 @@ if ((build)); then
   bash scripts/test.sh --deps-only
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
   log "configure $build_dir (Release, CUDA for $arch)"
+  mkdir -p "$build_dir"
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMINIDL_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$arch" \
     -DMINIDL_WERROR=ON -DMINIDL_BUILD_TESTS=ON -DMINIDL_BUILD_BENCHMARKS=ON -DMINIDL_BUILD_EXAMPLES=ON \
-    -DMINIDL_BUILD_TOOLS=ON >"$build_dir.configure.log" 2>&1 || { cat "$build_dir.configure.log"; exit 1; }
+    -DMINIDL_BUILD_TOOLS=ON >"$build_dir/configure.log" 2>&1 || { cat "$build_dir/configure.log"; exit 1; }
   log "build $build_dir ($(nproc) jobs)"
   cmake --build "$build_dir" --parallel "$(nproc)"
 fi
@@ -128,6 +129,8 @@ done
 while IFS= read -r f; do
   mkdir -p "$stage/src/$(dirname "$f")" && cp "$f" "$stage/src/$f"
 done < <(git ls-files 'tests/**/golden/*' | grep -v '\.py$')
+# PyTorch's side of the benchmarks, for ratios on the same GPU.
+mkdir -p "$stage/src/bench" && cp bench/torch_compare.py bench/torch_compare_dropout_bn.py "$stage/src/bench/"
 
 # A CIFAR-10 slice for the check's short training run: 200 images of each training file, 500 test.
 if [[ -n $data_dir && -s $data_dir/data_batch_1.bin ]]; then

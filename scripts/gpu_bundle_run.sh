@@ -227,6 +227,14 @@ write_results() {
       echo
       cat "$out_dir/logs.d/bench_table.md"
     fi
+    if [[ -s $out_dir/logs.d/torch_table.txt ]]; then
+      echo
+      echo "## PyTorch on this GPU (same sizes)"
+      echo
+      echo '```'
+      cat "$out_dir/logs.d/torch_table.txt"
+      echo '```'
+    fi
     if [[ -s $out_dir/logs.d/train_final.txt ]]; then
       echo
       echo "## Training"
@@ -548,12 +556,15 @@ stage_racecheck() {
 # ----------------------------------------------------------------------- benchmarks
 stage_benchmarks() {
   require_gpu benchmarks || return
-  local left="$1" p name rc bad=0 count=0 programs
+  local left="$1" p name rc bad=0 count=0 programs stage_start
+  stage_start=$(now)
   programs="$(ls "$bin"/bench/*_bench 2>/dev/null)"
-  local each=$((left / $(echo "$programs" | wc -w | awk '{print ($1 > 0 ? $1 : 1)}')))
+  # Three quarters for ours, the rest for PyTorch's same operations on this GPU (torch_compare).
+  local each=$((left * 3 / 4 / $(echo "$programs" | wc -w | awk '{print ($1 > 0 ? $1 : 1)}')))
   for p in $programs; do
     name="$(basename "$p")"
-    timeout "$each" "$p" --benchmark_filter='cuda' --benchmark_min_time=0.05 --benchmark_color=false \
+    CIFAR10_DIR="${data_dir:-$root/data/cifar10-slice}" \
+      timeout "$each" "$p" --benchmark_filter='cuda' --benchmark_min_time=0.05 --benchmark_color=false \
       --benchmark_out="$out_dir/logs.d/bench_$name.json" --benchmark_out_format=json \
       >"$out_dir/logs.d/bench.$name.log" 2>&1
     rc=$?
@@ -562,10 +573,44 @@ stage_benchmarks() {
       bad=$((bad + 1))
       failures+=("benchmarks: $name: exit $rc$( ((rc == 124)) && echo " (timed out after ${each} s)")")
       rm -f "$out_dir/logs.d/bench_$name.json"  # possibly cut short: keep results.json valid
+    elif grep -q '"error_occurred": *true' "$out_dir/logs.d/bench_$name.json" 2>/dev/null; then
+      # A benchmark that cannot run (no device, a failed launch) reports SkipWithError and the
+      # program still exits 0: on a GPU machine that is a failure, not a result.
+      bad=$((bad + 1))
+      failures+=("benchmarks: $name: $(grep -o '"error_message": *"[^"]*"' "$out_dir/logs.d/bench_$name.json" |
+        head -n 1 | sed 's/.*: *"//; s/"$//')")
+    elif ! grep -q '"run_name"' "$out_dir/logs.d/bench_$name.json" 2>/dev/null; then
+      bad=$((bad + 1))
+      failures+=("benchmarks: $name: no CUDA benchmark ran")
     fi
   done
   bench_table >"$out_dir/logs.d/bench_table.md"
+  torch_compare $((left - ($(now) - stage_start)))
   if ((bad)); then set_status benchmarks "FAILED: $bad of $count programs"; else set_status benchmarks "ok: $count programs"; fi
+}
+# PyTorch's fused Adam, foreach SGD, dropout and batch norm at the benchmarks' sizes, on this GPU,
+# with the python3 that holds PyTorch (not a failure when there is none: a ratio is then missing).
+torch_compare() {
+  local left="$1" script name
+  : >"$out_dir/logs.d/torch_table.txt"
+  if ! python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
+    echo "(no python3 with a CUDA PyTorch here: no PyTorch figures)" >"$out_dir/logs.d/torch_table.txt"
+    return
+  fi
+  for script in torch_compare.py torch_compare_dropout_bn.py; do
+    [[ -s $root/src/bench/$script ]] || continue
+    name="${script%.py}"
+    if ((left < 20)); then
+      echo "$script: skipped: budget" >>"$out_dir/logs.d/torch_table.txt"
+      continue
+    fi
+    local t0
+    t0=$(now)
+    { echo "\$ python3 bench/$script --device cuda"; PYTHONUNBUFFERED=1 timeout $((left / 2)) python3 \
+      "$root/src/bench/$script" --device cuda 2>&1; echo "(exit $?)"; } >"$out_dir/logs.d/bench.$name.log"
+    cat "$out_dir/logs.d/bench.$name.log" >>"$out_dir/logs.d/torch_table.txt"
+    left=$((left - ($(now) - t0)))
+  done
 }
 # A markdown table of every benchmark's time and GB/s, next to the copy of the same program.
 bench_table() {

@@ -2,31 +2,24 @@
 #include "kernels/cuda/cudnn_utils.h"
 
 #include <climits>
-#include <mutex>
-#include <unordered_map>
 
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/handle_pool.h"
 #include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 
 cudnnHandle_t cudnn_handle(const Device& device) {
-  // Handles live until the process ends: a static destructor may run after the CUDA runtime is gone.
-  static std::mutex mutex;
-  static std::unordered_map<int, cudnnHandle_t> handles;
+  // One handle per thread and device (kernels/cuda/handle_pool.h); the pool is never destroyed,
+  // since a static destructor may run after the CUDA runtime is gone.
+  static auto* pool = new HandlePool<cudnnHandle_t>([](int) {
+    cudnnHandle_t handle = nullptr;
+    MINIDL_CUDNN_CHECK(cudnnCreate(&handle));
+    return handle;
+  });
   set_device(device.index);
-  cudnnHandle_t handle = nullptr;
-  {
-    const std::lock_guard lock(mutex);
-    auto it = handles.find(device.index);
-    if (it == handles.end()) {
-      MINIDL_CUDNN_CHECK(cudnnCreate(&handle));
-      handles.emplace(device.index, handle);
-    } else {
-      handle = it->second;
-    }
-  }
+  const cudnnHandle_t handle = pool->for_this_thread(device.index);
   MINIDL_CUDNN_CHECK(cudnnSetStream(handle, static_cast<cudaStream_t>(Stream::current(device).handle())));
   return handle;
 }

@@ -32,11 +32,13 @@ class DeviceScope {
   int previous_ = 0;
 };
 
-// Zeroes a flag and waits: the legacy-stream memset must land before kernels on our
-// non-blocking streams may set the flag again.
+// Zeroes a flag and waits for that alone: the memset runs on the legacy default stream, which
+// our non-blocking streams do not wait for, so it must land before any kernel may set the flag
+// again. Synchronizing the legacy stream waits for nothing else (a cudaDeviceSynchronize here,
+// inside a launcher, would stall every stream of the device).
 void reset(DeviceErrorFlag* flag) {
-  MINIDL_CUDA_CHECK(cudaMemset(flag, 0, sizeof(DeviceErrorFlag)));
-  MINIDL_CUDA_CHECK(cudaDeviceSynchronize());
+  MINIDL_CUDA_CHECK(cudaMemsetAsync(flag, 0, sizeof(DeviceErrorFlag), cudaStreamLegacy));
+  MINIDL_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
 }
 
 }  // namespace

@@ -1,36 +1,30 @@
 // cuBLAS behind kernels/cuda/linalg.h. cuBLAS is column-major: a row-major
 // C = op(A) @ op(B) is the column-major C^T = op(B)^T @ op(A)^T, so each call swaps the
 // operands and m with n and keeps the transpose flags (a row-major matrix read
-// column-major is its transpose). One handle per device, set to the current stream.
+// column-major is its transpose). One handle per thread and device, set to the current
+// stream; float32 runs on TF32 tensor cores only while allow_tf32_matmul() (core/math_mode.h).
 #include "kernels/cuda/linalg.h"
 
 #include <climits>
-#include <mutex>
-#include <unordered_map>
 
+#include "core/math_mode.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/handle_pool.h"
 #include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {
 
-// Handles live until the process ends: destroying them from a static destructor can run
-// after the CUDA runtime has shut down.
+// One handle per thread and device (kernels/cuda/handle_pool.h). The pool is never destroyed:
+// destroying handles from a static destructor can run after the CUDA runtime has shut down.
 cublasHandle_t handle_for(int device) {
-  static std::mutex mutex;
-  static std::unordered_map<int, cublasHandle_t> handles;
-  const std::lock_guard lock(mutex);
-  auto [it, inserted] = handles.try_emplace(device, nullptr);
-  if (inserted) {
-    try {
-      MINIDL_CUBLAS_CHECK(cublasCreate(&it->second));
-    } catch (...) {
-      handles.erase(it);
-      throw;
-    }
-  }
-  return it->second;
+  static auto* pool = new HandlePool<cublasHandle_t>([](int) {
+    cublasHandle_t handle = nullptr;
+    MINIDL_CUBLAS_CHECK(cublasCreate(&handle));
+    return handle;
+  });
+  return pool->for_this_thread(device);
 }
 
 int as_int(int64_t v, const char* what) {
@@ -59,6 +53,12 @@ void gemm_batched(const GemmBatch& g, const Device& device) {
       const auto* a = static_cast<const float*>(g.a);
       const auto* b = static_cast<const float*>(g.b);
       auto* c = static_cast<float*>(g.c);
+      if (allow_tf32_matmul()) {
+        MINIDL_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, op_b, op_a, n, m, k, &alpha, b, CUDA_R_32F, ldb, sb,
+                                                       a, CUDA_R_32F, lda, sa, &beta, c, CUDA_R_32F, ldc, sc,
+                                                       batch, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT));
+        return;
+      }
       MINIDL_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, op_b, op_a, n, m, k, &alpha, b, ldb, sb, a, lda,
                                                     sa, &beta, c, ldc, sc, batch));
       return;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/expect_error.h"
 #include "support/gpu_test.h"
 
 namespace minidl::data {
@@ -216,6 +217,17 @@ TEST_F(LoaderGpu, PinnedAsyncCopiesDeliverTheCpuBatches) {
     EXPECT_FALSE(on_gpu.next().has_value());
     EXPECT_FALSE(resident.next().has_value());
   }
+}
+
+TEST_F(LoaderGpu, TransformReturningCudaTensorsIsRejected) {
+  LoaderOptions options{.batch_size = 4, .shuffle = false, .device = Device::cuda()};
+  options.transform = [](Batch batch, const BatchInfo&) {
+    batch.images = batch.images.to(Device::cuda());
+    return batch;
+  };
+  DataLoader loader(numbered(12), options);
+  test::expect_error<DeviceError>([&] { loader.next(); },
+                                  {"transform returned images on cuda:0", "batch 0 of epoch 0", "cpu"});
 }
 
 }  // namespace

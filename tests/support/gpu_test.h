@@ -2,6 +2,8 @@
 // runtime's reason. With MINIDL_REQUIRE_GPU=1 (set by gpu-bundle/run.sh on a machine whose
 // nvidia-smi lists a GPU) a missing device is a failure instead, so no GPU test passes
 // vacuously there. Name fixtures "<Something>Gpu" so ctest labels their tests "gpu".
+// GPU tests compare against the CPU with float32 tolerances, so TF32 is off while each runs
+// (a test of TF32 itself opens its own Tf32Scope).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "core/device.h"
+#include "core/math_mode.h"
 
 namespace minidl::test {
 
@@ -29,6 +32,9 @@ class GpuTest : public ::testing::Test {
       GTEST_SKIP() << "no CUDA device can be used: " << cuda_unavailable_reason();
     }
   }
+
+ private:
+  Tf32Scope no_tf32_{false, false};
 };
 
 }  // namespace minidl::test

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/autograd.h"
+#include "core/math_mode.h"
 #include "support/gpu_test.h"
 #include "support/gradcheck.h"
 
@@ -250,8 +251,8 @@ Tensor gpu_leaf(const Tensor& t) {
 
 TEST_F(ConvGpu, ForwardAndBackwardMatchCpu) {
   for (const DType dtype : {DType::Float64, DType::Float32}) {
-    // float32 convolutions may run on TF32 tensor cores (10-bit mantissa), as in PyTorch.
-    const double tol = dtype == DType::Float64 ? 1e-10 : 1e-2;
+    // float32 without TF32 (the fixture turns it off): FMA arithmetic, float32 rounding.
+    const double tol = dtype == DType::Float64 ? 1e-10 : 1e-4;
     unsigned seed = 400;
     for (const ConvCase& c : cases()) {
       const Tensor x = values(c.x, ++seed, dtype), w = values(c.w, ++seed, dtype);
@@ -273,6 +274,21 @@ TEST_F(ConvGpu, ForwardAndBackwardMatchCpu) {
         expect_close(gb.grad().to(Device::cpu()).to_vector<double>(), b.grad().to_vector<double>(), tol,
                      "db " + describe(c));
     }
+  }
+}
+
+// allow_tf32_conv() on (PyTorch's default) may trade float32 precision for tensor cores: the
+// result stays within TF32's error; off, within float32's. Each setting gets its own cached
+// algorithms, so switching back and forth keeps both right.
+TEST_F(ConvGpu, Tf32SwitchSelectsTheArithmetic) {
+  const Tensor x = values({16, 64, 16, 16}, 460, DType::Float32), w = values({64, 64, 3, 3}, 461, DType::Float32);
+  const Tensor want = conv2d(x.to(DType::Float64), w.to(DType::Float64), Tensor(), 1, 1);
+  const Tensor gx = x.to(Device::cuda()), gw = w.to(Device::cuda());
+  for (const bool tf32 : {true, false, true, false}) {
+    const Tf32Scope scope(tf32, false);
+    const Tensor y = conv2d(gx, gw, Tensor(), 1, 1);
+    expect_close(y.to(Device::cpu()).to_vector<double>(), want.to_vector<double>(), tf32 ? 2e-2 : 1e-4,
+                 tf32 ? "TF32 allowed" : "TF32 off");
   }
 }
 

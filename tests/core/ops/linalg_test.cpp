@@ -299,6 +299,18 @@ TEST_F(LinalgGpu, TransposedOperandsAndHalfPrecision) {
   }
 }
 
+// allow_tf32_matmul() (off by default, as in PyTorch) lets float32 products use TF32 tensor
+// cores: within TF32's error of the float64 product when on, within float32's when off.
+TEST_F(LinalgGpu, Tf32SwitchSelectsTheArithmetic) {
+  const Tensor a = random_values({256, 512}, 81, DType::Float32), b = random_values({512, 128}, 82, DType::Float32);
+  const Tensor want = matmul(a.to(DType::Float64), b.to(DType::Float64)).to(DType::Float32);
+  for (const bool tf32 : {true, false}) {
+    const Tf32Scope scope(false, tf32);
+    expect_close(matmul(a.to(Device::cuda()), b.to(Device::cuda())).to(Device::cpu()), want, tf32 ? 2e-2 : 1e-4,
+                 tf32 ? "TF32 allowed" : "TF32 off");
+  }
+}
+
 TEST_F(LinalgGpu, LinearMatchesCpu) {
   const Tensor x = random_values({4, 3, 5}, 77, DType::Float32),
                w = random_values({6, 5}, 78, DType::Float32);
