@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/memory/allocator.h"
+#include "core/stream.h"
 #include "kernels/dispatch.h"
 #include "kernels/ops.h"
 
@@ -154,5 +155,12 @@ MINIDL_INSTANTIATE(int64_t)
 MINIDL_INSTANTIATE(uint8_t)
 MINIDL_INSTANTIATE(bool)
 #undef MINIDL_INSTANTIATE
+
+void Tensor::record_stream(const Stream& stream) const {
+  MINIDL_CHECK(defined() && device().is_cuda() && stream.device() == device(), DeviceError,
+               "record_stream: a tensor on ", defined() ? device().str() : std::string("(undefined)"),
+               " cannot be recorded on a stream of ", stream.device(), " (both must be the same CUDA device)");
+  record_cuda_stream(device().index, storage().data(), stream.handle());
+}
 
 }  // namespace minidl

@@ -16,6 +16,8 @@
 
 namespace minidl {
 
+class Stream;
+
 using Shape = std::vector<int64_t>;
 
 namespace autograd {
@@ -68,6 +70,11 @@ class Tensor {
                  ">() called on a tensor of dtype ", dtype());
     return static_cast<T*>(data_ptr());
   }
+  /// Marks this CUDA tensor's memory as used by `stream` too (PyTorch's record_stream): when the
+  /// storage is freed, the caching allocator reuses it only after the work queued on `stream`
+  /// by then is done. For a tensor made on one stream and used on another. DeviceError for a
+  /// CPU tensor or a stream of another device.
+  void record_stream(const Stream& stream) const;
   /// True when both are handles to the same tensor.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 

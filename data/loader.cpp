@@ -1,7 +1,8 @@
 // DataLoader's background thread and its bounded queue. The thread produces batches in stream
 // order (epoch by epoch, an end-of-epoch marker after each) until stopped; a failure is queued
 // as an exception for the consumer. CUDA: batches are staged in pinned memory and copied on the
-// loader's stream; each pinned buffer is kept until its copy's event has completed.
+// loader's stream into blocks of that stream, which the consumer's stream is recorded on
+// (record_stream); each pinned buffer is kept until its copy's event has completed.
 #include "data/loader.h"
 
 #include <algorithm>
@@ -193,14 +194,15 @@ void DataLoader::start() {
             w.retire_copies(capacity + 1);
             const Batch pinned{pinned_copy(item.batch.images), pinned_copy(item.batch.labels)};
             const Tensor& src_images = pinned.images;
-            item.batch = {
-                empty(src_images.shape(), {.dtype = src_images.dtype(), .device = options_.device}),
-                empty(pinned.labels.shape(), {.dtype = pinned.labels.dtype(), .device = options_.device})};
-            // The batch's blocks come from the compute stream's cache and may have been freed while
-            // queued kernels still read them: the copy waits for the compute work queued so far.
-            Event allocated;
-            allocated.record(Stream::current(options_.device));
-            allocated.block(*w.copy_stream);
+            {
+              // The batch's blocks come from the copy stream's own cache, so the copy needs to
+              // wait for nothing; next() records the consumer's stream on them (record_stream),
+              // so that once freed they are reused only after the consumer's work on them.
+              const StreamGuard on_copy_stream(*w.copy_stream);
+              item.batch = {
+                  empty(src_images.shape(), {.dtype = src_images.dtype(), .device = options_.device}),
+                  empty(pinned.labels.shape(), {.dtype = pinned.labels.dtype(), .device = options_.device})};
+            }
             namespace cu = kernels::cuda;
             cu::memcpy_async(item.batch.images.data_ptr(), src_images.data_ptr(), src_images.nbytes(),
                              cu::CopyKind::HostToDevice, w.copy_stream->handle());
@@ -244,7 +246,12 @@ std::optional<Batch> DataLoader::next() {
     ++epoch_, batch_ = 0;
     return std::nullopt;
   }
-  if (item.ready) item.ready->block(Stream::current(options_.device));
+  if (item.ready) {
+    const Stream consumer = Stream::current(options_.device);
+    item.ready->block(consumer);
+    item.batch.images.record_stream(consumer);
+    item.batch.labels.record_stream(consumer);
+  }
   ++batch_;
   return std::move(item.batch);
 }

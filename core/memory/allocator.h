@@ -21,6 +21,9 @@ class Allocator {
 Allocator& cpu_allocator();
 /// The caching allocator of CUDA device `index` (allocations go to its current stream).
 Allocator& cuda_allocator(int index);
+/// Marks the block at ptr (from cuda_allocator(device)) as used by `stream` too, so that once
+/// freed it is reused only after the work queued on `stream` by then (Tensor::record_stream).
+void record_cuda_stream(int device, void* ptr, void* stream);
 /// Page-locked host memory for staging copies, from a reusing pool.
 Allocator& pinned_allocator();
 /// cpu_allocator() or cuda_allocator(device.index).

@@ -30,16 +30,22 @@ CachingAllocator::CachingAllocator(BackingAllocator& backing, std::string name, 
 
 CachingAllocator::~CachingAllocator() {
   std::lock_guard lock(mutex_);
+  try {
+    process_pending_frees(/*wait=*/true);
+  } catch (...) {  // the device is gone: its pending blocks need no waiting any more
+  }
   release_free_segments();
   // What remains belongs to segments with live blocks: forget the bookkeeping only.
   for (FreeBlocks* free_blocks : {&small_free_, &large_free_})
     for (Block* block : *free_blocks) delete block;
   for (auto& [ptr, block] : live_) delete block;
+  for (PendingFree& pending : pending_) delete pending.block;
 }
 
 void* CachingAllocator::allocate(std::size_t nbytes, void* stream) {
   std::lock_guard lock(mutex_);
   if (nbytes > kMaxRequest) throw_oom(nbytes, "more than this allocator supports");
+  process_pending_frees(/*wait=*/false);
   if (policy_ == CachePolicy::PassThrough) return allocate_uncached(nbytes, stream);
   const std::size_t rounded = round_size(nbytes);
   const bool small_pool = is_small_request(rounded);
@@ -49,7 +55,9 @@ void* CachingAllocator::allocate(std::size_t nbytes, void* stream) {
   } else {
     block = new_segment(rounded, stream, small_pool);
     if (block == nullptr) {
-      // Cached blocks of other sizes or streams may be what stands in the way.
+      // Cached blocks of other sizes or streams, or blocks still waiting for another
+      // stream, may be what stands in the way.
+      process_pending_frees(/*wait=*/true);
       release_free_segments();
       block = new_segment(rounded, stream, small_pool);
     }
@@ -70,14 +78,67 @@ void CachingAllocator::deallocate(void* ptr) noexcept {
   }
   Block* block = found->second;
   live_.erase(found);
-  block->allocated = false;
   stats_.allocated_bytes -= block->size;
   ++stats_.num_frees;
+  if (!block->stream_uses.empty()) {
+    PendingFree pending{block, {}};
+    try {
+      for (void* stream : block->stream_uses)
+        if (void* event = backing_.record_event(stream)) pending.events.push_back(event);
+    } catch (...) {
+      // No event could be recorded (a broken context): the block is never reused, which is safe.
+      for (void* event : pending.events) backing_.release_event(event);
+      return;
+    }
+    block->stream_uses.clear();
+    if (!pending.events.empty()) {
+      pending_.push_back(std::move(pending));
+      return;  // still allocated as far as merging is concerned
+    }
+  }
+  free_block(block);
+}
+
+void CachingAllocator::record_stream(void* ptr, void* stream) {
+  std::lock_guard lock(mutex_);
+  const auto found = live_.find(ptr);
+  MINIDL_CHECK(found != live_.end(), ValueError, name_, ": record_stream of ", ptr,
+               ", which is not a live block of this allocator");
+  Block* block = found->second;
+  if (stream == block->stream) return;
+  for (void* s : block->stream_uses)
+    if (s == stream) return;
+  block->stream_uses.push_back(stream);
+}
+
+std::size_t CachingAllocator::pending_frees() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size();
+}
+
+// A block nobody uses any more: back to the free lists (or the backing allocator).
+void CachingAllocator::free_block(Block* block) {
+  block->allocated = false;
   if (policy_ == CachePolicy::PassThrough) {
     deallocate_uncached(block);
     return;
   }
   pool(block->small_pool).insert(merge_free_neighbours(block));
+}
+
+// Frees the pending blocks whose events have all completed (with `wait`, all of them).
+void CachingAllocator::process_pending_frees(bool wait) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    bool done = true;
+    for (void* event : it->events) done = backing_.event_done(event, wait) && done;
+    if (!done) {
+      ++it;
+      continue;
+    }
+    for (void* event : it->events) backing_.release_event(event);
+    free_block(it->block);
+    it = pending_.erase(it);
+  }
 }
 
 // One backing allocation of exactly the request (at least a byte, so 0 still gets a unique pointer).
@@ -102,6 +163,7 @@ void CachingAllocator::deallocate_uncached(Block* block) {
 
 void CachingAllocator::empty_cache() {
   std::lock_guard lock(mutex_);
+  process_pending_frees(/*wait=*/true);
   release_free_segments();
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/memory/memory_stats.h"
 
@@ -21,6 +22,19 @@ struct BackingAllocator {
   /// nullptr when out of memory; other failures throw.
   virtual void* raw_malloc(std::size_t nbytes) = 0;
   virtual void raw_free(void* ptr) noexcept = 0;
+  /// Stream-use events (record_stream): an event recorded on `stream` now, released later with
+  /// release_event; nullptr when there is nothing to wait for. The defaults serve memory with no
+  /// streams (host memory).
+  virtual void* record_event(void* stream) {
+    (void)stream;
+    return nullptr;
+  }
+  /// Whether the work queued before `event` is done; with `wait`, waits until it is (and is true).
+  virtual bool event_done(void* event, bool wait) {
+    (void)event, (void)wait;
+    return true;
+  }
+  virtual void release_event(void* event) noexcept { (void)event; }
 };
 
 // Size classes. Small requests share 2 MiB segments; large ones get a segment each.
@@ -60,8 +74,9 @@ bool no_caching_requested(const char* env_value);
 enum class CachePolicy { Cache, PassThrough };
 
 /// Thread-safe. Blocks freed on a stream are only reused by requests of the same
-/// stream, so stream order alone makes reuse safe; a block used by another stream
-/// must not be freed before that stream is done with it.
+/// stream, so stream order alone makes reuse safe; a block used by another stream too is
+/// marked with record_stream, and once freed it waits, off the free lists, until the work
+/// queued on those streams by then is done (PyTorch's record_stream).
 class CachingAllocator {
  public:
   /// `name` (e.g. "cuda:0") prefixes error messages. `backing` must outlive this.
@@ -79,6 +94,12 @@ class CachingAllocator {
   /// nullptr is ignored; an unknown or already freed pointer is counted in
   /// num_invalid_frees and otherwise ignored. Never throws.
   void deallocate(void* ptr) noexcept;
+  /// Marks the live block that starts at ptr as used by `stream` as well as by the stream it was
+  /// allocated on (that one is ignored here). Throws ValueError for a pointer this allocator did
+  /// not hand out or that was freed.
+  void record_stream(void* ptr, void* stream);
+  /// Freed blocks still waiting for another stream's work (record_stream).
+  std::size_t pending_frees() const;
   /// Gives every fully free segment back to the backing allocator.
   void empty_cache();
   MemoryStats stats() const;
@@ -93,6 +114,11 @@ class CachingAllocator {
     bool allocated = false;
     Block* prev = nullptr;  // neighbours in the same segment
     Block* next = nullptr;
+    std::vector<void*> stream_uses = {};  // other streams that use it (record_stream)
+  };
+  struct PendingFree {  // a freed block whose other streams' events have not all completed
+    Block* block;
+    std::vector<void*> events;
   };
   // Best fit: the first block not smaller than the request, among the same stream's.
   struct BlockOrder {
@@ -103,6 +129,8 @@ class CachingAllocator {
   FreeBlocks& pool(bool small_pool) { return small_pool ? small_free_ : large_free_; }
   void* allocate_uncached(std::size_t nbytes, void* stream);
   void deallocate_uncached(Block* block);
+  void free_block(Block* block);
+  void process_pending_frees(bool wait);
   Block* find_free_block(std::size_t rounded, void* stream, bool small_pool);
   Block* new_segment(std::size_t rounded, void* stream, bool small_pool);
   void split(Block* block, std::size_t rounded);
@@ -118,6 +146,7 @@ class CachingAllocator {
   FreeBlocks small_free_;
   FreeBlocks large_free_;
   std::unordered_map<void*, Block*> live_;
+  std::vector<PendingFree> pending_;
   MemoryStats stats_;
 };
 

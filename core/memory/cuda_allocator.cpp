@@ -53,6 +53,23 @@ class DeviceBacking final : public detail::BackingAllocator {
     } catch (...) {  // could not even select the device: the context is gone, nothing to free
     }
   }
+  void* record_event(void* stream) override {
+    DeviceSwitch on_device(index_);
+    cu::EventHandle event = cu::create_event(/*enable_timing=*/false);
+    try {
+      cu::record_event(event, stream);
+    } catch (...) {
+      cu::destroy_event(event);
+      throw;
+    }
+    return event;
+  }
+  bool event_done(void* event, bool wait) override {
+    if (!wait) return cu::event_query(event);
+    cu::event_synchronize(event);
+    return true;
+  }
+  void release_event(void* event) noexcept override { cu::destroy_event(event); }
 
  private:
   int index_;
@@ -96,6 +113,10 @@ CudaCachingAllocator& device_allocator(int index) {
 }  // namespace
 
 Allocator& cuda_allocator(int index) { return device_allocator(index); }
+
+void record_cuda_stream(int device, void* ptr, void* stream) {
+  device_allocator(device).cache().record_stream(ptr, stream);
+}
 
 namespace cuda {
 MemoryStats memory_stats(int device) { return device_allocator(device).cache().stats(); }

@@ -11,6 +11,7 @@
 #include "core/memory/allocator.h"
 #include "core/memory/memory_stats.h"
 #include "core/stream.h"
+#include "core/tensor.h"
 #include "kernels/cuda/runtime.h"
 #include "support/gpu_test.h"
 
@@ -70,6 +71,31 @@ TEST_F(CudaAllocatorGpu, StreamsKeepTheirOwnBlocks) {
   void* again = allocator.allocate(5 << 20);
   EXPECT_EQ(again, on_compute);
   allocator.deallocate(again);
+}
+
+// A block made on one stream and recorded on another goes back to its stream's cache only once
+// the other stream's work queued before the free is done; then it is reused.
+TEST_F(CudaAllocatorGpu, RecordedStreamDefersReuseUntilItsWorkIsDone) {
+  const Stream side = Stream::create(Device::cuda(0));
+  const Stream compute = Stream::compute(Device::cuda(0));
+  Tensor t;
+  {
+    const StreamGuard guard(side);
+    t = empty({1 << 20}, {.device = Device::cuda(0)});
+  }
+  void* const first = t.storage().data();
+  t.record_stream(compute);
+  t = Tensor();  // pending until the compute stream's work queued so far is done
+  compute.synchronize();
+  const StreamGuard guard(side);
+  const Tensor again = empty({1 << 20}, {.device = Device::cuda(0)});
+  EXPECT_EQ(again.storage().data(), first);
+  try {
+    zeros({2}).record_stream(compute);
+    FAIL() << "record_stream of a CPU tensor should throw";
+  } catch (const DeviceError& e) {
+    EXPECT_NE(std::string(e.what()).find("record_stream: a tensor on cpu"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(CudaAllocatorGpu, EmptyCacheAndPeaks) {

@@ -1,11 +1,13 @@
 // A fake backing allocator for the caching allocator's tests: counts its calls,
 // hands out real heap memory (so tests may write to blocks) and runs out of memory
-// beyond a chosen capacity.
+// beyond a chosen capacity; its stream-use events complete when a test says so.
 #pragma once
 
 #include <cstddef>
 #include <cstdlib>
+#include <cstdint>
 #include <map>
+#include <vector>
 
 #include "core/memory/caching_allocator.h"
 
@@ -41,12 +43,36 @@ class FakeBacking final : public BackingAllocator {
   }
   std::size_t live_segments() const { return live_.size(); }
 
+  // Stream-use events: each recorded event is pending until complete_events() (or a wait).
+  void* record_event(void* stream) override {
+    recorded_on.push_back(stream);
+    void* event = reinterpret_cast<void*>(++next_event_);
+    events_[event] = false;
+    return event;
+  }
+  bool event_done(void* event, bool wait) override {
+    if (wait) {
+      ++waits;
+      events_.at(event) = true;
+    }
+    return events_.at(event);
+  }
+  void release_event(void* event) noexcept override { events_.erase(event); }
+  void complete_events() {
+    for (auto& [event, done] : events_) done = true;
+  }
+  std::size_t live_events() const { return events_.size(); }
+
   int malloc_calls = 0;  // every call, failed ones included
   int free_calls = 0;
+  int waits = 0;                   // event_done calls that waited
+  std::vector<void*> recorded_on;  // the stream of every recorded event
 
  private:
   std::size_t capacity_;
   std::map<void*, std::size_t> live_;
+  std::map<void*, bool> events_;  // event -> completed
+  std::uintptr_t next_event_ = 0;
 };
 
 inline char* bytes(void* ptr) { return static_cast<char*>(ptr); }
