@@ -45,7 +45,7 @@ if [[ -n $data_part ]]; then
   [[ -n ${parts[$data_part]:-} ]] || die "--data-part takes 1, 2 or 3, got '$data_part'"
   [[ -n $data_dir && -d $data_dir ]] || die "no CIFAR-10 folder: pass --data DIR or set CIFAR10_DIR"
   out="$root/gpu-data/part$data_part"
-  rm -rf "$root/gpu-data" && mkdir -p "$out"  # one part at a time travels
+  rm -rf "$out" && mkdir -p "$out"  # each part travels alone: carry ["gpu-data/partK"]
   files=()
   for f in ${parts[$data_part]}; do
     [[ -s $data_dir/$f ]] || die "$data_dir/$f is missing"
@@ -56,7 +56,7 @@ if [[ -n $data_part ]]; then
   tree_bytes=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1)
   echo "gpu-data/part$data_part: ${files[*]}: $(mib "$part_bytes") MiB (+ $(mib "$tree_bytes") MiB of working tree)"
   (((part_bytes + tree_bytes) < 63 * 1048576)) || die "part $data_part and the working tree exceed 63 MiB"
-  echo "device call: carry [\"gpu-data\"], command: bash scripts/gpu_bundle_run.sh --stage-data gpu-data/part$data_part"
+  echo "device call: carry [\"gpu-data/part$data_part\"], command: bash scripts/gpu_bundle_run.sh --stage-data gpu-data/part$data_part"
   exit 0
 fi
 

@@ -564,7 +564,7 @@ stage_benchmarks() {
   for p in $programs; do
     name="$(basename "$p")"
     CIFAR10_DIR="${data_dir:-$root/data/cifar10-slice}" \
-      timeout "$each" "$p" --benchmark_filter='cuda' --benchmark_min_time=0.05 --benchmark_color=false \
+      timeout "$each" "$p" --benchmark_filter='[Cc]uda' --benchmark_min_time=0.05 --benchmark_color=false \
       --benchmark_out="$out_dir/logs.d/bench_$name.json" --benchmark_out_format=json \
       >"$out_dir/logs.d/bench.$name.log" 2>&1
     rc=$?
@@ -626,6 +626,8 @@ bench_table() {
       t="$(grep -o '"real_time": *[0-9.e+-]*' <<<"$b" | sed 's/.*: *//')"
       u="$(grep -o '"time_unit": *"[a-z]*"' <<<"$b" | sed 's/.*: *"//; s/"$//')"
       g="$(grep -o '"GB/s": *[0-9.e+-]*' <<<"$b" | sed 's/.*: *//')"
+      t="$(awk -v x="$t" 'BEGIN {printf "%.4g", x}')"
+      [[ -n ${g:-} ]] && g="$(awk -v x="$g" 'BEGIN {printf "%.0f", x}')"
       echo "| $(basename "${f%.json}" | sed 's/^bench_//') | $n | $t $u | ${g:-} |"
     done
   done

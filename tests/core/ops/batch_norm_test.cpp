@@ -300,9 +300,11 @@ TEST_F(BatchNormGpu, MatchesCpu) {
     std::vector<Tensor> outputs[2], grads[2], running[2];
     for (int d = 0; d < 2; ++d) {
       const Device device = d == 0 ? Device::cpu() : Device::cuda();
-      const Tensor input = x.to(device).requires_grad_(true);
-      const Tensor weight = k.affine ? w.to(device).requires_grad_(true) : Tensor();
-      const Tensor bias = k.affine ? b.to(device).requires_grad_(true) : Tensor();
+      // Fresh leaves on each device (x.to(cpu) is x itself, which the CUDA copy must not see as
+      // requiring grad).
+      const Tensor input = x.detach().to(device).requires_grad_(true);
+      const Tensor weight = k.affine ? w.detach().to(device).requires_grad_(true) : Tensor();
+      const Tensor bias = k.affine ? b.detach().to(device).requires_grad_(true) : Tensor();
       const Tensor rm = zeros({channels}, {.device = device}), rv = ones({channels}, {.device = device});
       const Tensor y = batch_norm(input, rm, rv, weight, bias, true, 0.1, 1e-5, k.relu);
       y.backward(dy.to(device));
