@@ -260,13 +260,16 @@ trap finish EXIT
 trap 'overall=1; exit 130' INT TERM
 
 # run_stage stage function: gives the stage its deadline (the budget up to and including its
-# share, so unused time passes on), times it and flushes the results after it.
+# share among the selected stages, so unused time passes on), times it and flushes the results.
 cumulative=0
+total_share=0
+for s in "${all_stages[@]}"; do wanted "$s" && total_share=$((total_share + share[$s])); done
+((total_share > 0)) || total_share=100
 run_stage() {
   local s="$1" fn="$2" deadline left t0
-  cumulative=$((cumulative + share[$s]))
-  deadline=$((budget * cumulative / 100))
   if ! wanted "$s"; then status[$s]="not selected (--stages)"; return; fi
+  cumulative=$((cumulative + share[$s]))
+  deadline=$((budget * cumulative / total_share))
   left=$((deadline - $(now)))
   ((left > budget - $(now))) && left=$((budget - $(now)))
   limit[$s]=$left

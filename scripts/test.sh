@@ -5,7 +5,7 @@
 # one in build-cpu/; with nvcc, also checks that no fused CUDA kernel spills registers
 # (scripts/ptxas_spills.sh). Exits non-zero on any failure.
 # MINIDL_BUILD_DIR / MINIDL_CPU_BUILD_DIR choose other build folders;
-# `scripts/test.sh --deps-only` only installs the packages (used by gpu_check.sh).
+# `scripts/test.sh --deps-only` only installs the packages (used by gpu_bundle.sh).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
