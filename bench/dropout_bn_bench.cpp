@@ -12,11 +12,11 @@
 #include <chrono>
 #include <functional>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/stream.h"
 #include "core/tensor.h"
 #include "kernels/batch_norm.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dropout.h"
 #include "kernels/ops.h"
 

@@ -12,11 +12,11 @@
 #include <chrono>
 #include <functional>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/ops/reduction.h"
 #include "core/stream.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/elementwise.h"
 #include "kernels/ops.h"
 

@@ -13,10 +13,10 @@
 #include <functional>
 #include <string>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/stream.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/ops.h"
 #include "kernels/optim.h"
 

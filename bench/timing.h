@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/stream.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::bench {
 

@@ -1,13 +1,13 @@
 # The one library target, minidl (alias minidl::minidl). Sources are found by
-# folder: kernels/cuda/ is compiled only with the CUDA backend, kernels/no_cuda/
-# only without it.
+# folder: core/cuda/ and kernels/cuda/ are compiled only with the CUDA backend,
+# core/no_cuda/ and kernels/no_cuda/ only without it.
 file(GLOB_RECURSE MINIDL_CXX_SOURCES CONFIGURE_DEPENDS
   core/*.cpp kernels/*.cpp layers/*.cpp optim/*.cpp data/*.cpp models/*.cpp train/*.cpp)
 if(MINIDL_WITH_CUDA)
-  list(FILTER MINIDL_CXX_SOURCES EXCLUDE REGEX "/kernels/no_cuda/")
+  list(FILTER MINIDL_CXX_SOURCES EXCLUDE REGEX "/(core|kernels)/no_cuda/")
   file(GLOB_RECURSE MINIDL_CUDA_SOURCES CONFIGURE_DEPENDS kernels/cuda/*.cu)
 else()
-  list(FILTER MINIDL_CXX_SOURCES EXCLUDE REGEX "/kernels/cuda/")
+  list(FILTER MINIDL_CXX_SOURCES EXCLUDE REGEX "/(core|kernels)/cuda/")
   set(MINIDL_CUDA_SOURCES "")
 endif()
 

@@ -2,8 +2,8 @@
 
 #include <charconv>
 
+#include "core/cuda/runtime.h"
 #include "core/error.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl {
 

@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string_view>
 
-#include "kernels/math/half.h"
+#include "core/half.h"
 
 namespace minidl {
 

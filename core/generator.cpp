@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "core/error.h"
-#include "kernels/math/random.h"
 
 namespace minidl {
 
@@ -33,10 +32,10 @@ void Generator::set_offset(uint64_t offset) {
   offset_ = offset;
 }
 
-kernels::PhiloxSeed Generator::next(uint64_t n_elements) {
+PhiloxSeed Generator::next(uint64_t n_elements) {
   std::lock_guard lock(mutex_);
-  const kernels::PhiloxSeed current{seed_, offset_};
-  offset_ += kernels::random_blocks(n_elements);
+  const PhiloxSeed current{seed_, offset_};
+  offset_ += random_blocks(n_elements);
   return current;
 }
 

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "core/device.h"
-#include "kernels/ops.h"
+#include "core/philox_seed.h"
 
 namespace minidl {
 
@@ -39,7 +39,7 @@ class Generator {
   Device device() const { return device_; }
 
   /// The (seed, offset) for an op on n_elements, and advances the offset by ceil(n_elements / 4).
-  kernels::PhiloxSeed next(uint64_t n_elements);
+  PhiloxSeed next(uint64_t n_elements);
 
   GeneratorState state() const;
   void set_state(const GeneratorState& state);

@@ -4,9 +4,9 @@
 #include <utility>
 #include <unordered_map>
 
+#include "core/cuda/runtime.h"
 #include "core/error.h"
 #include "kernels/cuda/error_flag.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl {
 namespace cu = kernels::cuda;

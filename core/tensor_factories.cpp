@@ -2,8 +2,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/cuda/runtime.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/ops.h"
 
 namespace minidl {

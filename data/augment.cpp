@@ -124,7 +124,7 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
 }
 
 namespace {
-Tensor run(const Tensor& images, const kernels::AugmentParams& p, kernels::PhiloxSeed seed, int cpu_threads) {
+Tensor run(const Tensor& images, const kernels::AugmentParams& p, PhiloxSeed seed, int cpu_threads) {
   const Tensor src = images.contiguous();
   const Tensor out = empty({src.size(0), p.channels, p.out_height, p.out_width},
                            {.dtype = DType::Float32, .device = src.device()});
@@ -139,13 +139,13 @@ Shape image_shape_of(const Tensor& images) {
 }
 }  // namespace
 
-Tensor augment(const Tensor& images, const Augment& config, kernels::PhiloxSeed seed) {
+Tensor augment(const Tensor& images, const Augment& config, PhiloxSeed seed) {
   return run(images, augment_params(config, image_shape_of(images)), seed, config.cpu_threads);
 }
 
 Tensor augment(const Tensor& images, const Augment& config, Generator& generator) {
   const kernels::AugmentParams p = augment_params(config, image_shape_of(images));
-  const kernels::PhiloxSeed seed = generator.next(4 * kernels::augment_blocks(images.size(0)));
+  const PhiloxSeed seed = generator.next(4 * kernels::augment_blocks(images.size(0)));
   return run(images, p, seed, config.cpu_threads);
 }
 

@@ -48,7 +48,7 @@ kernels::AugmentParams augment_params(const Augment& config, const Shape& image_
 
 /// Augmented float32 [B, C, S, S] (S: config.size or the input size) from uint8 images
 /// [B, C, H, W]; sample s draws from Philox blocks seed.offset + 8s onwards.
-Tensor augment(const Tensor& images, const Augment& config, kernels::PhiloxSeed seed);
+Tensor augment(const Tensor& images, const Augment& config, PhiloxSeed seed);
 /// As above with the next kernels::augment_blocks(B) blocks of `generator`.
 Tensor augment(const Tensor& images, const Augment& config, Generator& generator);
 /// Test time: x/255, normalized as config says, no random change; flip = true mirrors every

@@ -15,9 +15,9 @@
 #include <thread>
 #include <utility>
 
+#include "core/cuda/runtime.h"
 #include "core/memory/allocator.h"
 #include "core/stream.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/math/philox.h"
 
 namespace minidl::data {

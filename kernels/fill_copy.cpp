@@ -1,9 +1,9 @@
 // Dispatch of copy, fill and arange to the CPU or CUDA backend. Copies across
 // devices convert on the source device first, so only same-dtype contiguous
 // bytes cross the bus.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cpu/fill_copy.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/ops.h"
 #if defined(MINIDL_WITH_CUDA)
 #include "kernels/cuda/fill_copy.h"

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/host_device.h"
 #include "core/tensor.h"
 #include "kernels/dispatch.h"
-#include "kernels/math/host_device.h"
 #include "kernels/math/indexing.h"
 
 namespace minidl::kernels {

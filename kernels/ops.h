@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/philox_seed.h"
 #include "core/tensor.h"
 #include "kernels/math/indexing.h"
 
@@ -20,11 +21,7 @@ void fill(const Tensor& dst, double value);
 /// dst[i] = start + i*step for a contiguous dst.
 void arange(const Tensor& dst, double start, double step);
 
-/// Counter-based random stream of one op: (seed, offset) of Philox4x32-10.
-struct PhiloxSeed {
-  uint64_t seed = 0;
-  uint64_t offset = 0;
-};
+using ::minidl::PhiloxSeed;  // core/philox_seed.h
 /// Random fills of a contiguous floating (uniform/normal/bernoulli) or integer (randint)
 /// tensor; element i depends on (seed, offset, i) only (kernels/math/philox.h).
 void uniform(const Tensor& dst, PhiloxSeed seed, double low, double high);

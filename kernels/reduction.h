@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/host_device.h"
 #include "core/tensor.h"
-#include "kernels/math/host_device.h"
 #include "kernels/math/indexing.h"
 
 namespace minidl::kernels {

@@ -9,11 +9,12 @@
 #include <exception>
 #include <string>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/libraries.h"
 
 namespace {
 
@@ -62,7 +63,7 @@ int main() {
       std::printf("device %d: %s, sm_%d%d, %d SMs, %.1f GiB\n", i, p.name.c_str(), p.major, p.minor,
                   p.multiprocessors, static_cast<double>(p.total_memory) / (1024.0 * 1024.0 * 1024.0));
     }
-    std::printf("libraries: %s\n", cuda::library_versions().c_str());
+    std::printf("libraries: %s\n", kernels::cuda_library_versions().c_str());
     for (int i = 0; i < probe.device_count; ++i) {
       const double error = smoke(Device::cuda(i));
       std::printf("smoke cuda:%d: matmul, conv2d and sum match the CPU within %.3g\n", i, error);

@@ -1,17 +1,17 @@
 // cuda_allocator(index): one CachingAllocator per CUDA device over cudaMalloc/
-// cudaFree (through kernels/cuda/runtime.h, so no CUDA headers here), with
+// cudaFree (through core/cuda/runtime.h, so no CUDA headers here), with
 // blocks kept per the calling thread's current stream (MINIDL_NO_CUDA_MEMORY_CACHING=1
 // turns the caching off, for compute-sanitizer); and the minidl::cuda statistics functions. Without CUDA
 // every entry point throws DeviceUnavailableError.
 #include <cstdlib>
 #include <vector>
 
+#include "core/cuda/runtime.h"
 #include "core/error.h"
 #include "core/memory/allocator.h"
 #include "core/memory/caching_allocator.h"
 #include "core/memory/memory_stats.h"
 #include "core/stream.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl {
 namespace cu = kernels::cuda;

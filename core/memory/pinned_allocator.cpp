@@ -4,11 +4,11 @@
 // usable GPU nothing needs pinning, and the pool falls back to page-aligned heap memory.
 #include <cstdlib>
 
+#include "core/cuda/runtime.h"
 #include "core/device.h"
 #include "core/memory/allocator.h"
 #include "core/memory/caching_allocator.h"
 #include "core/memory/memory_stats.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl {
 namespace {

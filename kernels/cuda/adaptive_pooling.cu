@@ -1,11 +1,11 @@
 // Adaptive average pooling on CUDA (cuDNN has none): one thread per output element
 // forward, one per input element backward, gathering from the windows that hold it,
 // so there are no atomics and results match the CPU loops (kernels/math/pooling.h).
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/pooling.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/pooling.h"
 

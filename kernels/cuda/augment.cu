@@ -4,10 +4,10 @@
 // the bits equal the CPU backend's (kernels/math/augment.h) whatever the reduction order.
 #include <cub/block/block_reduce.cuh>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/augment.h"
 #include "kernels/cuda/check.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {

@@ -5,12 +5,12 @@
 // normalizes. Backward: the same reduction shape for sum dy and sum dy*(x - mean), then a dx pass.
 #include <cub/block/block_reduce.cuh>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/batch_norm_backend.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {

@@ -1,26 +1,16 @@
-// Error checks for CUDA runtime, cuBLAS and cuDNN calls and kernel launches:
-// each throws CudaError naming the API call, the error text and file:line.
-// Host-side header for .cpp/.cu files of the CUDA backend only.
+// Error checks for cuBLAS and cuDNN calls and kernel launches (and, from
+// core/cuda/check.h, CUDA runtime calls): each throws CudaError naming the API call,
+// the error text and file:line. Host-side header for .cpp/.cu files of the CUDA backend only.
 #pragma once
 
 #include <cublas_v2.h>
-#include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "core/error.h"
+#include "core/cuda/check.h"
 
 namespace minidl::kernels::cuda::detail {
-[[noreturn]] void throw_cuda_error(const char* call, const char* text, const char* file, int line);
 const char* cublas_status_text(cublasStatus_t status);
 }  // namespace minidl::kernels::cuda::detail
-
-#define MINIDL_CUDA_CHECK(call)                                                                  \
-  do {                                                                                           \
-    const cudaError_t minidl_status_ = (call);                                                   \
-    if (minidl_status_ != cudaSuccess)                                                           \
-      ::minidl::kernels::cuda::detail::throw_cuda_error(#call, cudaGetErrorString(minidl_status_), \
-                                                        __FILE__, __LINE__);                     \
-  } while (0)
 
 #define MINIDL_CUBLAS_CHECK(call)                                                               \
   do {                                                                                          \

@@ -3,10 +3,10 @@
 
 #include <climits>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/handle_pool.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 

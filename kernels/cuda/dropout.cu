@@ -2,11 +2,11 @@
 // 32g + l and applies it to its four elements (dropout_block of kernels/math/dropout.h, the
 // CPU's loop body too), the lanes' nibbles are OR-ed into words within groups of eight
 // lanes, and lanes 0, 8, 16, 24 each store one whole 32-bit word: no two threads share a word.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/dropout.h"
 

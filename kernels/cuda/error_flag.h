@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 
 namespace minidl::kernels::cuda {
 

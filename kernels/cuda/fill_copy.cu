@@ -1,11 +1,11 @@
 // CUDA kernels for copy (with dtype cast), fill and arange: grid-stride loops,
 // strided addressing through kernels/math/indexing.h, conversions through
 // kernels/math/cast.h, so each element matches the CPU backend bit for bit.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/fill_copy.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/cast.h"
 #include "kernels/ops.h"

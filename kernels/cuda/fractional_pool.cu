@@ -1,11 +1,11 @@
 // CUDA fractional max pooling over kernels/math/fractional_pool.h (the CPU loops' math):
 // forward one thread per output element; backward one thread per input element, gathering
 // from the windows whose argmax it is, so there are no atomics and the sums are the CPU's.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/fractional_pool.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/fractional_pool.h"
 

@@ -7,11 +7,11 @@
 
 #include <climits>
 
+#include "core/cuda/runtime.h"
 #include "core/math_mode.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/handle_pool.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {

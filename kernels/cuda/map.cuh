@@ -10,10 +10,10 @@
 #include <array>
 #include <vector>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/map_layout.h"
 #include "kernels/math/cast.h"

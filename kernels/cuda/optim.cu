@@ -6,13 +6,13 @@
 #include <cub/block/block_reduce.cuh>
 #include <memory>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "core/tensor.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/multi_tensor_apply.cuh"
 #include "kernels/cuda/optim.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {

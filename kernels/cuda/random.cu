@@ -1,11 +1,11 @@
 // CUDA random fills: each thread of a grid-stride loop computes one Philox4x32-10
 // block (Salmon et al. 2011, Random123) and writes its four elements (fewer at the
 // tail). Element i depends on (seed, offset, i) only, never on the launch geometry.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/random.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {

@@ -7,11 +7,11 @@
 #include <cub/block/block_reduce.cuh>
 #include <limits>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/reduce_plan.h"
 #include "kernels/cuda/reduction.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/cast.h"
 #include "kernels/math/reduction.h"

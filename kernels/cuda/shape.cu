@@ -2,11 +2,11 @@
 // index maps of kernels/math/shape.h, the same as the CPU loops. index_add
 // scatters with atomicAdd (float32/float64; 16-bit sums go through float32 in the
 // dispatcher); pad's backward is a gather, so it needs no atomics.
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/error_flag.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/cuda/shape.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/cast.h"

@@ -10,12 +10,12 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/cuda/runtime.h"
 #include "core/stream.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/error_flag.h"
 #include "kernels/cuda/fill_copy.h"
 #include "kernels/cuda/launch.h"
-#include "kernels/cuda/runtime.h"
 #include "kernels/cuda/softmax.h"
 #include "kernels/dispatch.h"
 #include "kernels/math/cast.h"

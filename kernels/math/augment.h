@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 #include "kernels/math/philox.h"
 #include "kernels/math/random.h"
 

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/host_device.h"
 #include "kernels/math/cast.h"
-#include "kernels/math/host_device.h"
 
 namespace minidl::kernels {
 

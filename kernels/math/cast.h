@@ -4,8 +4,8 @@
 
 #include <type_traits>
 
-#include "kernels/math/half.h"
-#include "kernels/math/host_device.h"
+#include "core/half.h"
+#include "core/host_device.h"
 
 namespace minidl::kernels {
 

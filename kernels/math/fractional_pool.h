@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
+#include "core/host_device.h"
 #include "kernels/math/cast.h"
-#include "kernels/math/host_device.h"
 
 namespace minidl::kernels {
 

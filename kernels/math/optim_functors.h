@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/math/half.h"
-#include "kernels/math/host_device.h"
+#include "core/half.h"
+#include "core/host_device.h"
 #include "kernels/math/optim.h"
 
 namespace minidl::kernels {

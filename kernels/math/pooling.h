@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
+#include "core/host_device.h"
 #include "kernels/math/cast.h"
-#include "kernels/math/host_device.h"
 #include "kernels/math/window.h"
 
 namespace minidl::kernels {

@@ -11,9 +11,10 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/half.h"
+#include "core/host_device.h"
+#include "core/philox_seed.h"
 #include "kernels/math/cast.h"
-#include "kernels/math/half.h"
-#include "kernels/math/host_device.h"
 #include "kernels/math/philox.h"
 
 // Bit-identical results need every operation rounded the same way on both sides. The
@@ -329,7 +330,6 @@ template <typename T> RandintDraw<T> make_randint_draw(int64_t low, int64_t high
   return {low, static_cast<uint32_t>(static_cast<uint64_t>(high) - static_cast<uint64_t>(low))};
 }
 
-/// Philox blocks an op on n elements consumes: ceil(n / 4).
-MINIDL_HD_INLINE uint64_t random_blocks(uint64_t n) { return (n + 3) / 4; }
+using ::minidl::random_blocks;  // core/philox_seed.h
 
 }  // namespace minidl::kernels

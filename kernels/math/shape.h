@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 #include "kernels/math/indexing.h"
 
 namespace minidl::kernels {

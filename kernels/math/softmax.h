@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 
 namespace minidl::kernels {
 

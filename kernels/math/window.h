@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 
 namespace minidl {
 

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/error.h"
+
 namespace minidl {
 namespace {
 
@@ -24,7 +26,7 @@ TEST(Generator, StartsAtTheSeedWithOffsetZero) {
 
 TEST(Generator, NextReturnsTheCurrentStateAndAdvancesByBlocks) {
   Generator gen(42);
-  kernels::PhiloxSeed s = gen.next(10);  // 3 blocks
+  PhiloxSeed s = gen.next(10);  // 3 blocks
   EXPECT_EQ(s.seed, 42u);
   EXPECT_EQ(s.offset, 0u);
   s = gen.next(4);
@@ -48,10 +50,10 @@ TEST(Generator, StateRoundTrips) {
   gen.next(17);
   const GeneratorState saved = gen.state();
   EXPECT_EQ(saved, (GeneratorState{3, 5}));
-  const kernels::PhiloxSeed first = gen.next(8);
+  const PhiloxSeed first = gen.next(8);
   gen.next(8);
   gen.set_state(saved);
-  const kernels::PhiloxSeed again = gen.next(8);
+  const PhiloxSeed again = gen.next(8);
   EXPECT_EQ(again.seed, first.seed);
   EXPECT_EQ(again.offset, first.offset);
   gen.set_offset(123);

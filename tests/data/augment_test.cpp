@@ -150,7 +150,7 @@ TEST(Augment, JitterWithFactorsOneIsTheIdentity) {
 void expect_jitter_matches_reference(const Augment& c, uint64_t seed) {
   const Tensor images = random_images(kB, seed);
   const kernels::AugmentParams p = augment_params(c, {kC, kH, kW});
-  const kernels::PhiloxSeed philox{seed, 100};
+  const PhiloxSeed philox{seed, 100};
   const std::vector<float> out = values(augment(images, c, philox));
   const std::vector<uint8_t> px = pixels(images);
   auto gray = [](const double* v) { return 0.2989 * v[0] + 0.587 * v[1] + 0.114 * v[2]; };
@@ -197,11 +197,11 @@ TEST(Augment, ColorJitterMatchesAFloat64Reference) {
 TEST(Augment, SamplesDoNotDependOnTheirBatch) {
   const Augment c = Augment::parse("crop,flip,jitter");
   const Tensor images = random_images(8, 31);
-  const std::vector<float> whole = values(augment(images, c, kernels::PhiloxSeed{9, 40}));
+  const std::vector<float> whole = values(augment(images, c, PhiloxSeed{9, 40}));
   // Sample 5 alone, with the offset its slot had: the same values.
   const Tensor fifth = images.narrow(0, 5, 1).contiguous();
   const std::vector<float> alone =
-      values(augment(fifth, c, kernels::PhiloxSeed{9, 40 + 5 * kernels::kAugmentBlocksPerSample}));
+      values(augment(fifth, c, PhiloxSeed{9, 40 + 5 * kernels::kAugmentBlocksPerSample}));
   EXPECT_TRUE(std::equal(alone.begin(), alone.end(), whole.begin() + 5 * kC * kPlane));
 }
 
@@ -265,7 +265,7 @@ TEST_F(AugmentGpu, CudaGivesTheCpuBits) {
   for (const char* names :
        {"none", "crop,flip", "crop-reflect,flip,jitter", "resized-crop,flip,jitter", "jitter"}) {
     const Augment c = Augment::parse(names);
-    const kernels::PhiloxSeed seed{123, 456};
+    const PhiloxSeed seed{123, 456};
     const Tensor cpu = augment(images, c, seed);
     const Tensor cuda = augment(on_gpu, c, seed).to(Device::cpu());
     ASSERT_EQ(std::memcmp(cpu.data_ptr(), cuda.data_ptr(), cpu.nbytes()), 0) << names;

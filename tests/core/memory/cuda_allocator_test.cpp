@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "core/cuda/runtime.h"
 #include "core/error.h"
 #include "core/memory/allocator.h"
 #include "core/memory/memory_stats.h"
 #include "core/stream.h"
 #include "core/tensor.h"
-#include "kernels/cuda/runtime.h"
 #include "support/gpu_test.h"
 
 namespace minidl {

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <vector>
 
+#include "core/cuda/runtime.h"
 #include "core/memory/allocator.h"
 #include "core/memory/memory_stats.h"
 #include "core/stream.h"
-#include "kernels/cuda/runtime.h"
 #include "support/gpu_test.h"
 
 namespace minidl {

@@ -150,7 +150,7 @@ class DropoutGpu : public test::GpuTest {};
 TEST_F(DropoutGpu, MasksAreBitIdenticalToCpu) {
   for (const int64_t n : {int64_t{1}, int64_t{31}, int64_t{32}, int64_t{33}, (int64_t{1} << 20) + 7}) {
     for (const double p : {0.1, 0.5}) {
-      const kernels::PhiloxSeed seed{0xdeadbeefull, 12345};
+      const PhiloxSeed seed{0xdeadbeefull, 12345};
       const Tensor x_cpu = arange(1.0, static_cast<double>(n) + 1.0, 1.0);
       const Tensor y_cpu = empty_like(x_cpu), mask_cpu = kernels::dropout_mask_like(x_cpu);
       kernels::dropout_forward(x_cpu, y_cpu, mask_cpu, seed, p);

@@ -1,7 +1,7 @@
 // The CUDA runtime wrapper of a build without the CUDA backend: no devices, and
 // every call that needs one throws DeviceUnavailableError.
+#include "core/cuda/runtime.h"
 #include "core/error.h"
-#include "kernels/cuda/runtime.h"
 
 namespace minidl::kernels::cuda {
 namespace {
@@ -18,7 +18,6 @@ const RuntimeProbe& probe() noexcept {
 }
 int device_count() noexcept { return 0; }
 DeviceProperties device_properties(int) { unavailable("cuda::device_properties"); }
-std::string library_versions() { unavailable("cuda::library_versions"); }
 void set_device(int) { unavailable("cuda::set_device"); }
 int current_device() { unavailable("cuda::current_device"); }
 void device_synchronize() { unavailable("cuda::device_synchronize"); }

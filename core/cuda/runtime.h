@@ -1,7 +1,8 @@
 // A thin, checked wrapper over the CUDA runtime API for host code that must not
-// include CUDA headers (core/, public headers). Implemented by runtime.cpp with
-// the CUDA backend and by kernels/no_cuda/runtime.cpp without it, where every
-// call but compiled()/device_count() throws DeviceUnavailableError.
+// include CUDA headers (core/, public headers). Implemented by core/cuda/runtime.cpp
+// with the CUDA backend and by core/no_cuda/runtime.cpp without it, where every
+// call but compiled()/device_count() throws DeviceUnavailableError. (Its namespace is
+// still kernels::cuda, from before it moved down into core/.)
 #pragma once
 
 #include <cstddef>
@@ -37,9 +38,6 @@ struct DeviceProperties {
   std::size_t total_memory = 0;
 };
 DeviceProperties device_properties(int index);
-/// "cuDNN 9.x.y (built with 9.a.b), cuBLAS 13.x.y" of the libraries loaded at run time; throws
-/// CudaError when a library cannot be used.
-std::string library_versions();
 void set_device(int index);
 int current_device();
 void device_synchronize();

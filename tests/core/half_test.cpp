@@ -7,7 +7,7 @@
 #include <limits>
 #include <random>
 
-#include "kernels/math/half.h"
+#include "core/half.h"
 
 namespace minidl {
 namespace {

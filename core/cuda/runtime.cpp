@@ -1,6 +1,6 @@
-#include "kernels/cuda/runtime.h"
+#include "core/cuda/runtime.h"
 
-#include "kernels/cuda/check.h"
+#include "core/cuda/check.h"
 
 namespace minidl::kernels::cuda {
 namespace {
@@ -50,21 +50,6 @@ DeviceProperties device_properties(int index) {
   cudaDeviceProp prop{};
   MINIDL_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
   return {prop.name, prop.major, prop.minor, prop.multiProcessorCount, prop.totalGlobalMem};
-}
-
-std::string library_versions() {
-  int cublas = 0;
-  cublasHandle_t handle = nullptr;
-  MINIDL_CUBLAS_CHECK(cublasCreate(&handle));
-  const cublasStatus_t status = cublasGetVersion(handle, &cublas);
-  (void)cublasDestroy(handle);
-  MINIDL_CUBLAS_CHECK(status);
-  const auto dotted = [](std::size_t v, std::size_t major, std::size_t minor) {
-    return std::to_string(v / major) + "." + std::to_string(v % major / minor) + "." + std::to_string(v % minor);
-  };
-  return "cuDNN " + dotted(cudnnGetVersion(), 10000, 100) + " (built with " +
-         dotted(CUDNN_VERSION, 10000, 100) + "), cuBLAS " + dotted(static_cast<std::size_t>(cublas), 10000, 100) +
-         " (built with " + dotted(CUBLAS_VERSION, 10000, 100) + ")";
 }
 
 void set_device(int index) { MINIDL_CUDA_CHECK(cudaSetDevice(index)); }

@@ -1,4 +1,4 @@
-// Lets the per-element math in kernels/math/ compile as plain C++ for the CPU
+// Lets the per-element math (kernels/math/, core/half.h) compile as plain C++ for the CPU
 // backend and as __host__ __device__ code for the CUDA backend.
 #pragma once
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/math/host_device.h"
+#include "core/host_device.h"
 
 namespace minidl {
 namespace detail {
