@@ -126,19 +126,21 @@ template <typename Rank, typename RunOne>
 void run_ranked(const Key& key, Ranked Choices::*direction, const char* what, const Tensor& x,
                 const Tensor& w, Rank&& rank, RunOne&& run_one) {
   Cache& c = cache();
-  std::vector<Candidate> candidates;
+  const std::vector<Candidate>* candidates = nullptr;  // fixed once ranked; map nodes never move
   std::size_t start = 0;
   {
     const std::lock_guard lock(c.mutex);
     Ranked& ranked = c.choices[key].*direction;
     if (!ranked.chosen) ranked = {true, rank(), 0};
-    candidates = ranked.candidates;
+    candidates = &ranked.candidates;
     start = ranked.working;
   }
   const std::size_t ran = run_first_working(
-      candidates, start,
-      ::minidl::detail::str_cat("cuDNN ", what, " for input ", shape_str(x.shape()), " and weight ",
-                                shape_str(w.shape()), " (", x.dtype(), ")"),
+      *candidates, start,
+      [&] {  // named only when no candidate ran
+        return ::minidl::detail::str_cat("cuDNN ", what, " for input ", shape_str(x.shape()), " and weight ",
+                                         shape_str(w.shape()), " (", x.dtype(), ")");
+      },
       run_one,
       [](const Candidate& k) {
         return ::minidl::detail::str_cat("algorithm ", k.algo, " (math ", static_cast<int>(k.math), ", ",

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
@@ -24,10 +25,11 @@ inline int64_t pointer_alignment(const void* ptr) {
 }
 
 /// run(candidate) for candidates[start], [start + 1], ... until one returns without throwing a
-/// minidl::Error; returns that index. When none does, throws CudaError naming `what` and every
-/// candidate's failure (`describe(candidate)` names a candidate).
-template <typename Candidate, typename Run, typename Describe>
-std::size_t run_first_working(const std::vector<Candidate>& candidates, std::size_t start, const std::string& what,
+/// minidl::Error; returns that index. When none does, throws CudaError naming `what` (a string,
+/// or a function making one, so a call that succeeds builds no message) and every candidate's
+/// failure (`describe(candidate)` names a candidate).
+template <typename Candidate, typename What, typename Run, typename Describe>
+std::size_t run_first_working(const std::vector<Candidate>& candidates, std::size_t start, const What& what,
                               Run&& run, Describe&& describe) {
   std::string failures;
   for (std::size_t i = start; i < candidates.size(); ++i) {
@@ -38,7 +40,12 @@ std::size_t run_first_working(const std::vector<Candidate>& candidates, std::siz
       failures += ::minidl::detail::str_cat("\n  ", describe(candidates[i]), ": ", e.what());
     }
   }
-  throw CudaError(::minidl::detail::str_cat(what, ": no algorithm ran (", candidates.size() - start,
+  std::string name;
+  if constexpr (std::is_invocable_v<const What&>)
+    name = what();
+  else
+    name = what;
+  throw CudaError(::minidl::detail::str_cat(name, ": no algorithm ran (", candidates.size() - start,
                                             " tried)", failures));
 }
 
