@@ -21,21 +21,36 @@ struct CifarFormat {
   int num_classes = 10;
   const char* name = "CIFAR-10";
 };
+
+/// How strictly load_cifar10/100 check the files against the official release.
+struct CifarLoadOptions {
+  /// false: every file must hold exactly the official number of records (10,000 per CIFAR-10
+  /// file, 50,000/10,000 in CIFAR-100's train.bin/test.bin), so a truncated or emptied download
+  /// is an error instead of a silently smaller data set. true: any positive number is accepted
+  /// (a subset made on purpose).
+  bool allow_subset = false;
+};
 inline constexpr int64_t kCifarImageBytes = 3 * 32 * 32;
 CifarFormat cifar10_format();
 CifarFormat cifar100_format(Cifar100Labels labels);
 
 /// Reads `paths` in order into one dataset. Before reading any data every file must exist
-/// and hold a whole number of records; then every label must be in range. Violations throw
-/// IOError naming the file (and the record index for a bad label).
+/// and hold a positive whole number of records (exactly `expected_records` when that is
+/// positive); then every label must be in range. Violations throw IOError naming the file (and
+/// the record index for a bad label).
 Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
-                         std::vector<std::string> class_names = {});
+                         std::vector<std::string> class_names = {}, int64_t expected_records = 0);
+
+/// The records held in `bytes` (one file's contents; `source` names it in errors), with the
+/// checks of read_cifar_files. The in-memory entry point the fuzz target drives.
+Dataset parse_cifar_records(const std::string& bytes, const std::string& source, const CifarFormat& format);
 
 /// CIFAR-10 from `dir` (data_batch_1..5.bin or test_batch.bin), class names from batches.meta.txt
 /// when present: 50,000 training or 10,000 test images.
-Dataset load_cifar10(const std::string& dir, CifarSplit split);
+Dataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions options = {});
 /// CIFAR-100 from `dir` (train.bin or test.bin), names from fine/coarse_label_names.txt when present.
-Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels = Cifar100Labels::Fine);
+Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels = Cifar100Labels::Fine,
+                      CifarLoadOptions options = {});
 
 /// The non-empty lines of a text file (trailing whitespace removed); empty when it does not exist.
 std::vector<std::string> read_class_names(const std::string& path);

@@ -9,8 +9,10 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/autograd.h"
 #include "kernels/optim.h"
@@ -87,12 +89,48 @@ template <typename Options> class FusedOptimizer : public OptimizerBase<Options>
   }
 
   /// Restores state saved by state_dict() from an optimizer over parameters of the same shapes.
+  /// Everything is checked before anything changes: an entry that is missing or of another
+  /// shape, and a key this optimizer does not write (a misspelling, another algorithm's state),
+  /// are a ValueError naming them.
   void load_state_dict(const OptimizerState& saved) {
+    std::vector<std::string> problems;
+    std::set<std::string> known;
+    for (std::size_t g = 0; g < this->groups_.size(); ++g) {
+      const auto& group = this->groups_[g];
+      const std::string lr = "param_groups." + std::to_string(g) + ".lr";
+      known.insert(lr);
+      const auto found_lr = saved.find(lr);
+      if (found_lr == saved.end() || found_lr->second.numel() != 1) problems.push_back("missing " + lr);
+      const auto needed = buffers_needed(group.options);
+      for (std::size_t i = 0; i < group.params.size(); ++i) {
+        const std::string prefix = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
+        known.insert(prefix + "step");
+        for (int k = 0; k < kMaxStateBuffers; ++k)
+          if (needed[k]) known.insert(prefix + std::to_string(k));
+        const auto step = saved.find(prefix + "step");
+        if (step == saved.end()) continue;  // no state yet for this parameter
+        if (step->second.numel() != 1 || step->second.item() < 0)
+          problems.push_back(prefix + "step is not a non-negative count");
+        for (int k = 0; k < kMaxStateBuffers; ++k) {
+          if (!needed[k]) continue;
+          const auto buffer = saved.find(prefix + std::to_string(k));
+          if (buffer == saved.end())
+            problems.push_back("missing " + prefix + std::to_string(k));
+          else if (buffer->second.shape() != group.params[i].shape())
+            problems.push_back(prefix + std::to_string(k) + " is " + shape_str(buffer->second.shape()) +
+                               " but the parameter is " + shape_str(group.params[i].shape()));
+        }
+      }
+    }
+    for (const auto& entry : saved)
+      if (!known.count(entry.first)) problems.push_back("unexpected " + entry.first);
+    std::string listed;
+    for (const std::string& problem : problems) listed += (listed.empty() ? "" : ", ") + problem;
+    MINIDL_CHECK(problems.empty(), ValueError, "optimizer state does not fit this optimizer: ", listed);
+
     for (std::size_t g = 0; g < this->groups_.size(); ++g) {
       auto& group = this->groups_[g];
-      const auto lr = saved.find("param_groups." + std::to_string(g) + ".lr");
-      MINIDL_CHECK(lr != saved.end(), ValueError, "optimizer state has no param_groups.", g, ".lr");
-      group.options.lr = lr->second.item();
+      group.options.lr = saved.at("param_groups." + std::to_string(g) + ".lr").item();
       for (std::size_t i = 0; i < group.params.size(); ++i) {
         const Tensor& p = group.params[i];
         const std::string prefix = "state." + std::to_string(g) + "." + std::to_string(i) + ".";
@@ -104,12 +142,8 @@ template <typename Options> class FusedOptimizer : public OptimizerBase<Options>
         State& state = state_for(p, group.options);
         state.step = step->second.item<int64_t>();
         for (int k = 0; k < kMaxStateBuffers; ++k) {
-          if (!state.buffers[k].defined()) continue;
           const auto buffer = saved.find(prefix + std::to_string(k));
-          MINIDL_CHECK(buffer != saved.end() && buffer->second.shape() == p.shape(), ValueError,
-                       "optimizer state ", prefix, k, " is missing or does not match the parameter's shape ",
-                       shape_str(p.shape()));
-          state.buffers[k].copy_(buffer->second);
+          if (state.buffers[k].defined() && buffer != saved.end()) state.buffers[k].copy_(buffer->second);
         }
       }
     }

@@ -4,6 +4,7 @@
 // before it changes anything, so a wrong file leaves the live objects as they were.
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/generator.h"
+#include "core/io/escape.h"
 
 namespace minidl::train {
 namespace {
@@ -28,7 +30,7 @@ template <typename T> T parse_int(const std::string& text, const std::string& pa
   T value{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   MINIDL_CHECK(error == std::errc() && end == text.data() + text.size(), IOError, "checkpoint ", path,
-               ": metadata ", key, " = '", text, "' is not an integer");
+               ": metadata ", io::escaped(key), " = '", io::escaped(text), "' is not an integer");
   return value;
 }
 
@@ -43,14 +45,14 @@ Device parse_device(const std::string& text, const std::string& path, const std:
   try {
     return Device::parse(text);
   } catch (const ValueError&) {
-    throw IOError("checkpoint " + path + ": metadata key " + key + " names no device");
+    throw IOError("checkpoint " + path + ": metadata key " + io::escaped(key) + " names no device");
   }
 }
 
 GeneratorState parse_generator(const std::string& text, const std::string& path, const std::string& key) {
   const auto space = text.find(' ');
-  MINIDL_CHECK(space != std::string::npos, IOError, "checkpoint ", path, ": metadata ", key, " = '", text,
-               "' is not '<seed> <offset>'");
+  MINIDL_CHECK(space != std::string::npos, IOError, "checkpoint ", path, ": metadata ", io::escaped(key), " = '",
+               io::escaped(text), "' is not '<seed> <offset>'");
   return {parse_int<uint64_t>(text.substr(0, space), path, key),
           parse_int<uint64_t>(text.substr(space + 1), path, key)};
 }
@@ -77,14 +79,14 @@ std::vector<std::string> model_problems(const nn::StateDict& expected, const io:
     if (found == saved.end()) {
       problems.push_back("missing model." + name);
     } else if (found->second.shape() != tensor.shape() || found->second.dtype() != tensor.dtype()) {
-      problems.push_back("model." + name + " is " + shape_str(found->second.shape()) + " " +
+      problems.push_back("model." + io::escaped(name) + " is " + shape_str(found->second.shape()) + " " +
                          std::string(dtype_name(found->second.dtype())) + " in the file but " +
                          shape_str(tensor.shape()) + " " + std::string(dtype_name(tensor.dtype())) +
                          " in the model");
     }
   }
   for (const auto& [name, tensor] : saved)
-    if (!expected.count(name)) problems.push_back("unexpected model." + name);
+    if (!expected.count(name)) problems.push_back("unexpected model." + io::escaped(name));
   return problems;
 }
 }  // namespace
@@ -129,7 +131,10 @@ void save_checkpoint(const std::string& path, const TrainingState& state) {
 }
 
 void load_checkpoint(const std::string& path, TrainingState& state) {
-  const io::Safetensors file = io::load_safetensors(path);
+  load_checkpoint(io::load_safetensors(path), path, state);
+}
+
+void load_checkpoint(const io::Safetensors& file, const std::string& path, TrainingState& state) {
   MINIDL_CHECK(file.metadata.count(kFormatKey) && file.metadata.at(kFormatKey) == kFormat, IOError, path,
                " is not a minidl training checkpoint (", kFormatKey, " should be '", kFormat, "')");
   const auto epoch =
@@ -137,8 +142,15 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
   const auto step = parse_int<int64_t>(metadata_at(file.metadata, "minidl.step", path), path, "minidl.step");
 
   // Check everything first.
+  std::vector<std::string> problems;
+  const auto file_model = file.metadata.find("model");
+  const auto run_model = state.metadata.find("model");
+  if (file_model != file.metadata.end() && run_model != state.metadata.end() &&
+      file_model->second != run_model->second)
+    problems.push_back("it was written for model '" + io::escaped(file_model->second) + "', this run's model is '" +
+                       run_model->second + "'");
   const io::TensorMap model = with_prefix_removed(file.tensors, "model.");
-  std::vector<std::string> problems = model_problems(state.model.state_dict(), model);
+  for (std::string& problem : model_problems(state.model.state_dict(), model)) problems.push_back(std::move(problem));
   const io::TensorMap optimizer = with_prefix_removed(file.tensors, "optimizer.");
   if (state.optimizer && optimizer.empty()) problems.push_back("no optimizer state (optimizer.*)");
   std::map<std::string, double> scheduler;
@@ -154,6 +166,15 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
   for (const auto& [name, handle] : state.extra)
     if (!file.metadata.count(std::string(kReserved) + "extra." + name))
       problems.push_back("no extra state '" + name + "'");
+  for (const auto& [key, unused] : file.tensors) {
+    // Parts this state does not ask for (no optimizer, no scheduler, other extras) are left
+    // unread on purpose; the optimizer checks its own keys; a scheduler key must be known.
+    const bool expected =
+        starts_with(key, "model.") || starts_with(key, "optimizer.") || starts_with(key, "extra.") ||
+        (starts_with(key, "scheduler.") &&
+         (!state.scheduler || state.scheduler->state_dict().count(key.substr(std::string("scheduler.").size()))));
+    if (!expected) problems.push_back("unexpected " + io::escaped(key));
+  }
   std::vector<std::pair<Device, GeneratorState>> generators;
   if (state.generators) {
     for (const auto& [key, value] : file.metadata) {
@@ -164,8 +185,8 @@ void load_checkpoint(const std::string& path, TrainingState& state) {
     }
     if (!file.metadata.count(generator_key(Device::cpu()))) problems.push_back("no CPU generator state");
   }
-  MINIDL_CHECK(problems.empty(), ValueError, "checkpoint ", path,
-               " does not fit this training state: ", join(problems));
+  MINIDL_CHECK(problems.empty(), ValueError, "checkpoint ", path, " does not fit this training state: ",
+               join(problems));
 
   // Then restore; the optimizer goes first since only it validates its own entries.
   try {

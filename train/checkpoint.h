@@ -56,7 +56,16 @@ void save_checkpoint(const std::string& path, const TrainingState& state);
 /// not a training checkpoint, and ValueError naming the keys when the model's parameters are
 /// missing, unexpected or of another shape/dtype, or a part of the state is absent. The model,
 /// scheduler and generator entries are all checked before anything is changed.
+/// Every entry of a part that is loaded must be expected: an unexpected model, optimizer or
+/// scheduler key (a misspelling, another model's layer) is an error naming it, never silently
+/// ignored; so is a key outside the four parts. Parts the state does not ask for (no optimizer
+/// handle, no scheduler, extras it does not name) are not read.
+/// When the file's metadata and `state.metadata` both name a "model" and they differ, the error
+/// says so first ("written for model 'mlp', this run's model is 'small_cnn'").
 void load_checkpoint(const std::string& path, TrainingState& state);
+/// The same for a checkpoint already in memory; `source` names it in errors (the fuzz target's
+/// entry point).
+void load_checkpoint(const io::Safetensors& file, const std::string& source, TrainingState& state);
 
 /// Only the run's metadata of a checkpoint (e.g. to compare configs before --resume).
 io::Metadata checkpoint_metadata(const std::string& path);

@@ -10,6 +10,7 @@
 #include "layers/module.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
+#include "train/divergence.h"
 
 namespace minidl::train {
 
@@ -19,9 +20,13 @@ struct FitOptions {
   double label_smoothing = 0.0;
   /// Called after every optimizer (and schedule) step.
   std::function<void()> after_step = nullptr;
+  /// When to stop a diverging run (TrainingDivergedError); the reference floor is ln(classes).
+  LossWatchOptions divergence = {};
 };
 
-/// Trains `model` for options.epochs passes over `loader`; returns the mean training loss of the last epoch.
+/// Trains `model` for options.epochs passes over `loader`; returns the mean training loss of the
+/// last epoch. A non-finite loss, or one far above its start (options.divergence), throws
+/// TrainingDivergedError naming the step, epoch and lr.
 double fit(nn::Module& model, optim::Optimizer& optimizer, optim::lr::Scheduler* schedule,
            data::DataLoader& loader, const FitOptions& options);
 

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/escape.h"
 
 namespace minidl::train {
 namespace {
@@ -66,7 +67,7 @@ EpochRecord parse_json_line(const std::string& line, const std::string& where) {
   try {
     json = Json::parse(line);
   } catch (const Json::exception& error) {
-    throw ValueError(where + ": not JSON (" + error.what() + ")");
+    throw ValueError(where + ": not JSON (" + io::escaped(error.what(), 300) + ")");
   }
   MINIDL_CHECK(json.is_object(), ValueError, where, ": a record must be a JSON object");
   MINIDL_CHECK(json.contains("epoch") && json["epoch"].is_number_integer(), ValueError, where,
@@ -79,11 +80,11 @@ EpochRecord parse_json_line(const std::string& line, const std::string& where) {
     for (const Field& field : kFields)
       if (key == field.name) known = &(record.*field.member);
     if (value.is_string()) {
-      MINIDL_CHECK(known == nullptr, ValueError, where, ": \"", key, "\" must be a number");
+      MINIDL_CHECK(known == nullptr, ValueError, where, ": \"", io::escaped(key), "\" must be a number");
       record.text[key] = value.get<std::string>();
       continue;
     }
-    MINIDL_CHECK(value.is_number() || value.is_null(), ValueError, where, ": \"", key,
+    MINIDL_CHECK(value.is_number() || value.is_null(), ValueError, where, ": \"", io::escaped(key),
                  "\" must be a number, null or a string");
     const double number = value.is_null() ? kNoValue : value.get<double>();
     if (known)
@@ -122,8 +123,10 @@ void MetricsLog::append(const EpochRecord& record) {
   MINIDL_CHECK(out_.good(), IOError, "cannot write the metrics log ", path_, " (disk full?)");
 }
 
-std::vector<EpochRecord> read_metrics(const std::string& path) {
-  const Lines lines = split_lines(io::read_file(path));
+std::vector<EpochRecord> read_metrics(const std::string& path) { return parse_metrics(io::read_file(path), path); }
+
+std::vector<EpochRecord> parse_metrics(const std::string& bytes, const std::string& path) {
+  const Lines lines = split_lines(bytes);
   std::vector<EpochRecord> records;
   for (std::size_t i = 0; i < lines.complete.size(); ++i) {
     if (blank(lines.complete[i])) continue;

@@ -51,6 +51,8 @@ class MetricsLog {
 /// Every record of a JSON Lines file, in order (blank lines skipped); IOError naming the file
 /// (and line) when it cannot be read or a line is not a record.
 std::vector<EpochRecord> read_metrics(const std::string& path);
+/// The same for a log's bytes; `source` names them in errors (the fuzz target's entry point).
+std::vector<EpochRecord> parse_metrics(const std::string& bytes, const std::string& source);
 
 /// Rewrites `path` atomically keeping only records with epoch < `epoch`: on --resume from a
 /// checkpoint taken after epoch-1, the records a crashed run logged later are dropped.

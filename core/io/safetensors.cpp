@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/io/atomic_file.h"
+#include "core/io/escape.h"
 
 namespace minidl::io {
 namespace {
@@ -27,7 +28,7 @@ const std::pair<const char*, DType> kDTypeNames[] = {
 DType parse_dtype(const std::string& name, const std::string& source, const std::string& key) {
   for (const auto& [text, dtype] : kDTypeNames)
     if (name == text) return dtype;
-  corrupt(source, "tensor '" + key + "' has unsupported dtype '" + name + "'");
+  corrupt(source, "tensor '" + escaped(key) + "' has unsupported dtype '" + escaped(name) + "'");
 }
 
 struct Entry {
@@ -38,7 +39,7 @@ struct Entry {
 };
 
 Entry parse_entry(const std::string& key, const Json& value, uint64_t data_size, const std::string& source) {
-  const std::string where = "tensor '" + key + "'";
+  const std::string where = "tensor '" + escaped(key) + "'";
   if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets"))
     corrupt(source, where + " needs dtype, shape and data_offsets");
   const Json& dtype = value["dtype"];
@@ -116,7 +117,7 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& sourc
   try {
     header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length));
   } catch (const Json::exception& e) {
-    corrupt(source, std::string("invalid JSON header: ") + e.what());
+    corrupt(source, "invalid JSON header: " + escaped(e.what(), 300));
   }
   if (!header.is_object()) corrupt(source, "the header is not a JSON object");
   const uint64_t data_start = 8 + length;
@@ -128,7 +129,7 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& sourc
     if (key == "__metadata__") {
       if (!value.is_object()) corrupt(source, "__metadata__ is not an object");
       for (const auto& [mkey, mvalue] : value.items()) {
-        if (!mvalue.is_string()) corrupt(source, "__metadata__ value of '" + mkey + "' is not a string");
+        if (!mvalue.is_string()) corrupt(source, "__metadata__ value of '" + escaped(mkey) + "' is not a string");
         result.metadata[mkey] = mvalue.get<std::string>();
       }
       continue;
@@ -144,7 +145,7 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& sourc
   uint64_t covered = 0;
   for (const Entry* e : by_offset) {
     if (e->begin != covered)
-      corrupt(source, "tensor '" + e->name + "' starts at byte " + std::to_string(e->begin) + " but the previous " +
+      corrupt(source, "tensor '" + escaped(e->name) + "' starts at byte " + std::to_string(e->begin) + " but the previous " +
                           "data ends at " + std::to_string(covered) + (e->begin < covered ? " (overlap)" : " (gap)"));
     covered = e->end;
   }
@@ -157,7 +158,7 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& sourc
     if (e.dtype == DType::Bool) {
       const auto* raw = reinterpret_cast<const uint8_t*>(bytes.data() + data_start + e.begin);
       for (uint64_t i = 0; i < e.end - e.begin; ++i)
-        if (raw[i] > 1) corrupt(source, "tensor '" + e.name + "' holds a bool byte other than 0 or 1");
+        if (raw[i] > 1) corrupt(source, "tensor '" + escaped(e.name) + "' holds a bool byte other than 0 or 1");
     }
     result.tensors.emplace(e.name, std::move(t));
   }

@@ -61,7 +61,10 @@ void* CachingAllocator::allocate(std::size_t nbytes, void* stream) {
       release_free_segments();
       block = new_segment(rounded, stream, small_pool);
     }
-    if (block == nullptr) throw_oom(nbytes, "even after releasing the cache and retrying");
+    if (block == nullptr)
+      throw_oom(nbytes, limit_ != 0 && stats_.reserved_bytes + segment_size(rounded) > limit_
+                            ? "which would pass the memory limit even after releasing the cache"
+                            : "even after releasing the cache and retrying");
   }
   if (should_split(block->size, rounded, small_pool)) split(block, rounded);
   count_allocation(block);
@@ -144,6 +147,7 @@ void CachingAllocator::process_pending_frees(bool wait) {
 // One backing allocation of exactly the request (at least a byte, so 0 still gets a unique pointer).
 void* CachingAllocator::allocate_uncached(std::size_t nbytes, void* stream) {
   const std::size_t size = std::max<std::size_t>(nbytes, 1);
+  if (limit_ != 0 && stats_.reserved_bytes + size > limit_) throw_oom(nbytes, "which would pass the memory limit");
   void* ptr = backing_.raw_malloc(size);
   if (ptr == nullptr) throw_oom(nbytes, "with caching disabled (MINIDL_NO_CUDA_MEMORY_CACHING)");
   ++stats_.num_backing_mallocs;
@@ -191,6 +195,7 @@ CachingAllocator::Block* CachingAllocator::find_free_block(std::size_t rounded, 
 
 CachingAllocator::Block* CachingAllocator::new_segment(std::size_t rounded, void* stream, bool small_pool) {
   const std::size_t size = segment_size(rounded);
+  if (limit_ != 0 && stats_.reserved_bytes + size > limit_) return nullptr;
   void* ptr = backing_.raw_malloc(size);
   if (ptr == nullptr) return nullptr;
   ++stats_.num_backing_mallocs;
@@ -250,12 +255,23 @@ void CachingAllocator::release_free_segments() {
   }
 }
 
+void CachingAllocator::set_memory_limit(std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  limit_ = bytes;
+}
+
+std::size_t CachingAllocator::memory_limit() const {
+  std::lock_guard lock(mutex_);
+  return limit_;
+}
+
 void CachingAllocator::throw_oom(std::size_t nbytes, const char* why) {
   ++stats_.num_ooms;
   char mib[32];
   std::snprintf(mib, sizeof mib, "%.2f", static_cast<double>(nbytes) / (1024.0 * 1024.0));
+  const std::string limit = limit_ == 0 ? "" : str_cat(" (limit ", limit_, " bytes)");
   throw OutOfMemoryError(str_cat(name_, ": out of memory: tried to allocate ", nbytes, " bytes (", mib,
-                                 " MiB), ", why, "; ", to_string(stats_)));
+                                 " MiB), ", why, limit, "; ", to_string(stats_)));
 }
 
 void CachingAllocator::count_allocation(Block* block) {

@@ -104,6 +104,12 @@ class CachingAllocator {
   void empty_cache();
   MemoryStats stats() const;
   void reset_peak();
+  /// Caps reserved_bytes (what the backing allocator has given) at `bytes`; 0: no cap. A
+  /// request that would pass it is treated as out of memory (the cache is released, the
+  /// request retried, then OutOfMemoryError names the limit) — to share a GPU with another
+  /// process, or to test out-of-memory handling without filling a device.
+  void set_memory_limit(std::size_t bytes);
+  std::size_t memory_limit() const;
 
  private:
   struct Block {
@@ -142,6 +148,7 @@ class CachingAllocator {
   BackingAllocator& backing_;
   const std::string name_;
   const CachePolicy policy_;
+  std::size_t limit_ = 0;  // 0: none
   mutable std::mutex mutex_;
   FreeBlocks small_free_;
   FreeBlocks large_free_;

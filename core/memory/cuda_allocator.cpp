@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/memory/allocator.h"
 #include "core/memory/caching_allocator.h"
+#include "core/memory/memory_limit.h"
 #include "core/memory/memory_stats.h"
 #include "core/stream.h"
 
@@ -98,9 +99,13 @@ const std::vector<CudaCachingAllocator*>& device_allocators() {
     const auto policy = detail::no_caching_requested(std::getenv("MINIDL_NO_CUDA_MEMORY_CACHING"))
                             ? detail::CachePolicy::PassThrough
                             : detail::CachePolicy::Cache;
+    const std::size_t limit =
+        detail::parse_byte_size(std::getenv("MINIDL_CUDA_MEMORY_LIMIT"), "MINIDL_CUDA_MEMORY_LIMIT");
     auto* all = new std::vector<CudaCachingAllocator*>();
-    for (int index = 0; index < cuda_device_count(); ++index)
+    for (int index = 0; index < cuda_device_count(); ++index) {
       all->push_back(new CudaCachingAllocator(index, policy));
+      all->back()->cache().set_memory_limit(limit);
+    }
     return all;
   }();
   return *allocators;
@@ -126,6 +131,8 @@ void empty_cache() {
 }
 
 void reset_peak_memory_stats(int device) { device_allocator(device).cache().reset_peak(); }
+
+void set_memory_limit(std::size_t bytes, int device) { device_allocator(device).cache().set_memory_limit(bytes); }
 }  // namespace cuda
 
 }  // namespace minidl

@@ -18,6 +18,7 @@
 #include "optim/averaging.h"
 #include "setup.h"
 #include "train/checkpoint.h"
+#include "train/divergence.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/step_metrics.h"
@@ -89,8 +90,15 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
                           },
                           [&ema](const minidl::io::TensorMap& saved) {
                             const auto& tensors = ema->averaged();
-                            for (std::size_t i = 0; i < tensors.size(); ++i)
-                              tensors[i].copy_(saved.at(ema_key(i)));
+                            MINIDL_CHECK(saved.size() == tensors.size(), minidl::ValueError, "the EMA state has ",
+                                         saved.size(), " tensors, this model averages ", tensors.size());
+                            for (std::size_t i = 0; i < tensors.size(); ++i) {
+                              const auto found = saved.find(ema_key(i));
+                              MINIDL_CHECK(found != saved.end() && found->second.shape() == tensors[i].shape(),
+                                           minidl::ValueError, "the EMA state's ", ema_key(i),
+                                           " is missing or of another shape");
+                              tensors[i].copy_(found->second);
+                            }
                           }};
   for (const auto& [key, value] : metadata_of(config)) state.metadata[key] = value;
   int64_t first_epoch = 0;
@@ -103,7 +111,10 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   loader.set_epoch(first_epoch);
 
   std::optional<train::MetricsLog> metrics;
-  if (!config.metrics.empty()) metrics.emplace(config.metrics);
+  // A resumed run continues its log (cut back to the checkpoint's epoch above); a new run starts one.
+  if (!config.metrics.empty())
+    metrics.emplace(config.metrics,
+                    config.resume.empty() ? train::MetricsLog::Mode::Truncate : train::MetricsLog::Mode::Append);
   train::ProgressBar progress(log);
   train::ReportData report;
   report.title = std::string("minidl CIFAR-10: ").append(config.model);
@@ -113,8 +124,11 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   Result result;
   int64_t images_trained = 0;
   minidl::Generator& generator = minidl::default_generator(device);
-  const int64_t last_epoch =
-      config.stop_after > 0 ? std::min(config.stop_after, config.epochs) : config.epochs;
+  const int64_t last_epoch = config.stop_after ? std::min(*config.stop_after, config.epochs) : config.epochs;
+  train::LossWatch loss_watch(
+      {.max_rise = config.max_loss_rise, .reference_floor = std::log(static_cast<double>(train_data.num_classes()))},
+      &log);
+  int64_t steps_seen = state.step;
   for (int64_t epoch = first_epoch; epoch < last_epoch; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.start_epoch(epoch + 1, config.epochs, steps_per_epoch);
@@ -123,6 +137,7 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     train::StepMetrics step_metrics(train::StepMetrics::default_sync_every(device));
     auto record_steps = [&](const std::vector<train::StepValues>& steps) {
       for (const train::StepValues& step : steps) {
+        loss_watch.observe(step.loss, ++steps_seen, epoch + 1, opt.optimizer->lr(0));
         loss_sum += step.loss * static_cast<double>(step.samples);
         correct += step.accuracy * static_cast<double>(step.samples);
         images_seen += step.samples;
@@ -174,6 +189,16 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
     if (!config.checkpoint.empty()) {
       state.epoch = epoch + 1;
       train::save_checkpoint(config.checkpoint, state);
+    }
+  }
+  if (result.epochs_run == 0) {
+    // Nothing left to train (a finished run resumed): report what the checkpoint's weights score.
+    log << "the run in " << config.resume << " is complete (epoch " << first_epoch << " of " << config.epochs
+        << "): evaluating it\n";
+    result.test_acc = train::evaluate(*model, test_data, plain, {.flip_tta = config.tta}).accuracy;
+    if (ema) {
+      minidl::optim::AveragedWeightsGuard averaged(*ema);
+      result.ema_test_acc = train::evaluate(*model, test_data, plain, {.flip_tta = config.tta}).accuracy;
     }
   }
   result.images_per_s = result.train_s > 0 ? static_cast<double>(images_trained) / result.train_s : 0;

@@ -1,6 +1,7 @@
 // CIFAR-10 and CIFAR-100 binary readers (data/cifar.*) on files written by the test in a
 // temporary directory: exact images, labels and class names; and every malformed case (missing
-// file, partial record, label out of range) as an IOError naming the file and the record.
+// file, empty file, partial record, a file shorter than the release's, label out of range) as an
+// IOError naming the file and the record.
 #include "data/cifar.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,9 @@
 namespace minidl::data {
 namespace {
 namespace fs = std::filesystem;
+
+// The test files are small: subsets of the official 10,000 records per file.
+constexpr CifarLoadOptions kSubset{.allow_subset = true};
 
 // Byte k of the image of global record r: a pattern no two records share.
 uint8_t pixel(int64_t r, int64_t k) { return static_cast<uint8_t>((r * 131 + k * 7 + k / 1024) % 256); }
@@ -79,7 +83,7 @@ TEST_F(CifarFiles, ReadsTheTrainAndTestSplitsOfCifar10) {
   write_cifar10_train();
   write("test_batch.bin", 100, 4, {-10});
   write_text("batches.meta.txt", "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n");
-  const Dataset train = load_cifar10(dir_.string(), CifarSplit::Train);
+  const Dataset train = load_cifar10(dir_.string(), CifarSplit::Train, kSubset);
   std::vector<int64_t> labels;
   for (int64_t r = 0; r < 25; ++r) labels.push_back(r % 10);
   expect_records(train, 0, labels);
@@ -87,15 +91,15 @@ TEST_F(CifarFiles, ReadsTheTrainAndTestSplitsOfCifar10) {
   ASSERT_EQ(train.class_names().size(), 10u);
   EXPECT_EQ(train.class_names()[0], "airplane");
   EXPECT_EQ(train.class_names()[9], "truck");
-  const Dataset test = load_cifar10(dir_.string(), CifarSplit::Test);
+  const Dataset test = load_cifar10(dir_.string(), CifarSplit::Test, kSubset);
   expect_records(test, 100, {0, 1, 2, 3});
 }
 
 TEST_F(CifarFiles, ClassNamesAreOptional) {
   write("test_batch.bin", 0, 2, {-10});
-  EXPECT_TRUE(load_cifar10(dir_.string(), CifarSplit::Test).class_names().empty());
+  EXPECT_TRUE(load_cifar10(dir_.string(), CifarSplit::Test, kSubset).class_names().empty());
   write_text("batches.meta.txt", "just\nthree\nnames\n");  // incomplete: ignored
-  EXPECT_TRUE(load_cifar10(dir_.string(), CifarSplit::Test).class_names().empty());
+  EXPECT_TRUE(load_cifar10(dir_.string(), CifarSplit::Test, kSubset).class_names().empty());
 }
 
 TEST_F(CifarFiles, ReadsCifar100FineOrCoarseLabels) {
@@ -106,8 +110,8 @@ TEST_F(CifarFiles, ReadsCifar100FineOrCoarseLabels) {
     for (int i = 0; i < 100; ++i) s += "fine" + std::to_string(i) + "\n";
     return s;
   }());
-  const Dataset fine = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Fine);
-  const Dataset coarse = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Coarse);
+  const Dataset fine = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Fine, kSubset);
+  const Dataset coarse = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Coarse, kSubset);
   std::vector<int64_t> fine_labels, coarse_labels;
   for (int64_t r = 0; r < 130; ++r) fine_labels.push_back(r % 100), coarse_labels.push_back(r % 20);
   expect_records(fine, 0, fine_labels);
@@ -122,7 +126,7 @@ TEST_F(CifarFiles, AMissingFileIsNamedBeforeAnyDataIsRead) {
   write_cifar10_train();
   write("data_batch_1.bin", 0, 7, {12});  // a bad label in an earlier file...
   fs::remove(dir_ / "data_batch_4.bin");  // ...but the missing file is found first
-  const std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train); });
+  const std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train, kSubset); });
   EXPECT_NE(message.find((dir_ / "data_batch_4.bin").string()), std::string::npos) << message;
   EXPECT_NE(message.find("no such file"), std::string::npos) << message;
 }
@@ -130,7 +134,7 @@ TEST_F(CifarFiles, AMissingFileIsNamedBeforeAnyDataIsRead) {
 TEST_F(CifarFiles, APartialRecordNamesFileAndRecord) {
   write_cifar10_train();
   write("data_batch_3.bin", 12, 6, {-10}, /*truncate_by=*/100);
-  const std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train); });
+  const std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train, kSubset); });
   EXPECT_NE(message.find((dir_ / "data_batch_3.bin").string()), std::string::npos) << message;
   EXPECT_NE(message.find("record 5"), std::string::npos) << message;  // records 0-4 whole, 5 cut
   EXPECT_NE(message.find("3073"), std::string::npos) << message;
@@ -143,17 +147,47 @@ TEST_F(CifarFiles, ALabelOutOfRangeNamesFileAndRecord) {
     f.seekp(6 * (kCifarImageBytes + 1));
     f.put(static_cast<char>(10));
   }
-  std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Test); });
+  std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Test, kSubset); });
   EXPECT_NE(message.find((dir_ / "test_batch.bin").string()), std::string::npos) << message;
   EXPECT_NE(message.find("record 6"), std::string::npos) << message;
   EXPECT_NE(message.find("label 10"), std::string::npos) << message;
   // CIFAR-100: a fine label of 100, and a coarse label of 20 (checked only when coarse is asked for).
   write("test.bin", 0, 3, {20, 100});
-  message = io_error([&] { load_cifar100(dir_.string(), CifarSplit::Test, Cifar100Labels::Fine); });
+  message = io_error([&] { load_cifar100(dir_.string(), CifarSplit::Test, Cifar100Labels::Fine, kSubset); });
   EXPECT_NE(message.find("record 0 has label 100"), std::string::npos) << message;
-  message = io_error([&] { load_cifar100(dir_.string(), CifarSplit::Test, Cifar100Labels::Coarse); });
+  message = io_error([&] { load_cifar100(dir_.string(), CifarSplit::Test, Cifar100Labels::Coarse, kSubset); });
   EXPECT_NE(message.find("record 0 has label 20"), std::string::npos) << message;
   EXPECT_NE(message.find((dir_ / "test.bin").string()), std::string::npos) << message;
+}
+
+TEST_F(CifarFiles, AnEmptyFileIsAnErrorEvenForASubset) {
+  // A download that left data_batch_1.bin at 0 bytes must not train on the other four silently.
+  write_cifar10_train();
+  write("data_batch_1.bin", 0, 0, {-10});
+  const std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train, kSubset); });
+  EXPECT_NE(message.find((dir_ / "data_batch_1.bin").string()), std::string::npos) << message;
+  EXPECT_NE(message.find("is empty"), std::string::npos) << message;
+}
+
+TEST_F(CifarFiles, FilesMustHoldTheReleasesRecordCountUnlessASubsetIsAllowed) {
+  write_cifar10_train();  // 7, 5, 6, 4, 3 records
+  std::string message = io_error([&] { load_cifar10(dir_.string(), CifarSplit::Train); });
+  EXPECT_NE(message.find((dir_ / "data_batch_1.bin").string()), std::string::npos) << message;
+  EXPECT_NE(message.find("holds 7 records; the official release has 10000"), std::string::npos) << message;
+  EXPECT_NE(message.find("--subset-data"), std::string::npos) << message;
+  write("test.bin", 0, 3, {-20, -100});
+  message = io_error([&] { load_cifar100(dir_.string(), CifarSplit::Test); });
+  EXPECT_NE(message.find("holds 3 records; the official release has 10000"), std::string::npos) << message;
+  EXPECT_EQ(load_cifar10(dir_.string(), CifarSplit::Train, kSubset).size(), 25);
+}
+
+TEST_F(CifarFiles, ParsesRecordsFromBytes) {
+  const std::string path = write("test_batch.bin", 3, 4, {-10});
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  expect_records(parse_cifar_records(bytes, "memory", cifar10_format()), 3, {3, 4, 5, 6});
+  const std::string message = io_error([&] { parse_cifar_records(bytes.substr(1), "memory", cifar10_format()); });
+  EXPECT_NE(message.find("memory holds 12291 bytes"), std::string::npos) << message;
 }
 
 TEST_F(CifarFiles, TheDirectoryComesFromTheFlagOrTheEnvironment) {
