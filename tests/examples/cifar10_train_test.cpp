@@ -7,7 +7,9 @@
 #include <random>
 #include <sstream>
 
+#include "core/io/atomic_file.h"
 #include "core/io/safetensors.h"
+#include "core/memory/memory_limit.h"
 #include "trainer.h"
 
 namespace cifar10 {
@@ -93,6 +95,36 @@ TEST(Cifar10Train, ResumeEqualsAnUninterruptedRun) {
   }
   EXPECT_GT(compared, 10);
   for (const auto& path : {straight.checkpoint, first.checkpoint, second.checkpoint}) std::filesystem::remove(path);
+}
+
+TEST(Cifar10Train, AnOutOfMemoryEndsTheRunAndKeepsTheCheckpointBeforeIt) {
+  const auto train = synthetic(8, 5);
+  std::ostringstream log;
+  Config config = tiny_config();
+  config.epochs = 2;
+  config.stop_after = 1;
+  config.checkpoint = temp("oom");
+  run(config, train, train, log);
+  const std::string saved = minidl::io::read_file(config.checkpoint);
+
+  Config resumed = config;
+  resumed.stop_after.reset();
+  resumed.resume = config.checkpoint;
+  // Room for a little more than what is held now: the resumed run cannot build its model and data.
+  minidl::set_cpu_memory_limit(minidl::cpu_memory_stats().allocated_bytes + (256 << 10));
+  std::string message;
+  try {
+    run(resumed, train, train, log);
+  } catch (const minidl::OutOfMemoryError& e) {
+    message = e.what();
+  }
+  minidl::set_cpu_memory_limit(0);
+  EXPECT_NE(message.find("cpu: out of memory: tried to allocate"), std::string::npos) << message;
+  EXPECT_NE(message.find("MINIDL_CPU_MEMORY_LIMIT"), std::string::npos) << message;
+  EXPECT_NE(message.find("peak"), std::string::npos) << message;  // the allocator's statistics
+  EXPECT_EQ(minidl::io::read_file(config.checkpoint), saved) << "the checkpoint is untouched";
+  EXPECT_NO_THROW(run(resumed, train, train, log)) << "and it resumes once memory is back";
+  std::filesystem::remove(config.checkpoint);
 }
 
 }  // namespace
