@@ -8,7 +8,7 @@
 namespace minidl::optim {
 
 ExponentialMovingAverage::ExponentialMovingAverage(nn::Module& module, EmaOptions options)
-    : module_(module), options_(options) {
+    : options_(options) {
   MINIDL_CHECK(options.decay >= 0 && options.decay <= 1, ValueError, "EMA: decay must lie in [0, 1], got ",
                options.decay);
   params_ = module.parameters();

@@ -38,7 +38,6 @@ class ExponentialMovingAverage {
   const std::vector<Tensor>& averaged() const { return shadow_params_; }
 
  private:
-  nn::Module& module_;
   EmaOptions options_;
   std::vector<Tensor> params_, buffers_;
   std::vector<Tensor> shadow_params_, shadow_buffers_;
