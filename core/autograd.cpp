@@ -8,6 +8,7 @@ namespace minidl::autograd {
 namespace {
 
 thread_local bool grad_enabled = true;
+thread_local bool inference_mode = false;
 
 AutogradMeta* meta_of(const Tensor& t) { return t.impl().autograd.get(); }
 
@@ -45,6 +46,22 @@ void check_gradient(const Node& node, std::size_t index, const Tensor& grad) {
                shape_str(grad.shape()), " for input ", index, " of shape ", shape_str(expected));
 }
 
+// PyTorch's check, with its words: a tensor the backward reads was written in place after the
+// forward saved it, so the gradient would be computed from the wrong values.
+void check_saved_versions(const Node& node) {
+  for (const SavedVersion& saved : node.saved) {
+    const uint32_t now = saved.storage.version();
+    MINIDL_CHECK(now == saved.version, ValueError,
+                 "one of the variables needed for gradient computation has been modified by an inplace "
+                 "operation: [",
+                 dtype_name(saved.dtype), " ", shape_str(saved.shape), "], saved by ", node.name,
+                 ", is at version ", now, "; expected version ", saved.version,
+                 " instead. Hint: it was changed in place (an optimizer step, copy_, add_, ...) between "
+                 "the forward pass that used it and this backward; change a clone() instead, or run "
+                 "backward first.");
+  }
+}
+
 // Nodes reachable from root, each with the number of edges that point at it.
 std::unordered_map<Node*, int> count_dependencies(Node* root) {
   std::unordered_map<Node*, int> deps{{root, 0}};
@@ -64,10 +81,11 @@ std::unordered_map<Node*, int> count_dependencies(Node* root) {
 
 }  // namespace
 
-bool is_grad_enabled() { return grad_enabled; }
+bool is_grad_enabled() { return grad_enabled && !inference_mode; }
+bool is_inference_mode_enabled() { return inference_mode; }
 
 bool needs_grad(const std::vector<Tensor>& inputs) {
-  if (!grad_enabled) return false;
+  if (!is_grad_enabled()) return false;
   for (const Tensor& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;
@@ -76,8 +94,21 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 bool needs_grad(std::initializer_list<Tensor> inputs) { return needs_grad(std::vector<Tensor>(inputs)); }
 
 void record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  record(name, output, inputs, {}, std::move(backward));
+}
+
+void record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& saved, BackwardFn backward) {
   if (!needs_grad(inputs)) return;
   auto node = std::make_shared<Node>();
+  node->saved.reserve(saved.size());
+  for (const Tensor& t : saved) {
+    if (!t.defined()) continue;
+    MINIDL_CHECK(!t.is_inference(), ValueError, name,
+                 ": Inference tensors cannot be saved for backward. To work around you can make a clone "
+                 "to get a normal tensor and use it in autograd.");
+    node->saved.push_back({t.storage(), t.version(), t.shape(), t.dtype()});
+  }
   node->name = name;
   node->backward = std::move(backward);
   node->inputs.reserve(inputs.size());
@@ -86,6 +117,30 @@ void record(const char* name, const Tensor& output, const std::vector<Tensor>& i
   meta.requires_grad = true;
   meta.grad_fn = std::move(node);
 }
+
+void check_inplace(const Tensor& self, const char* op) {
+  MINIDL_CHECK(inference_mode || !self.is_inference(), ValueError, op,
+               ": Inplace update to inference tensor outside InferenceMode is not allowed. You can make a "
+               "clone to get a normal tensor before doing inplace update.");
+  if (!is_grad_enabled() || !self.requires_grad()) return;
+  // A view of a leaf is a non-leaf here (views record their backward); its root tells PyTorch's cases apart.
+  const AutogradMeta* meta = meta_of(self);
+  MINIDL_CHECK(meta->grad_fn, ValueError, op,
+               ": a leaf Variable that requires grad is being used in an in-place operation. Do it under "
+               "autograd::NoGradGuard (optimizer steps, initialization) or use the out-of-place op.");
+  const bool view_of_leaf = meta->grad_fn->inputs.size() == 1 && meta->grad_fn->inputs[0].leaf &&
+                            meta->grad_fn->inputs[0].leaf->storage.is_same(self.storage());
+  MINIDL_CHECK(!view_of_leaf, ValueError, op,
+               ": a view of a leaf Variable that requires grad is being used in an in-place operation. Do it "
+               "under autograd::NoGradGuard or use the out-of-place op.");
+  throw ValueError(detail::str_cat(
+      op, ": in-place update of a tensor that requires grad (made by ", meta->grad_fn->name,
+      ") while gradients are recorded; minidl does not record in-place ops: use the out-of-place op, "
+      "or do it under autograd::NoGradGuard"));
+}
+
+InferenceMode::InferenceMode() : previous_(inference_mode) { inference_mode = true; }
+InferenceMode::~InferenceMode() { inference_mode = previous_; }
 
 NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
@@ -121,6 +176,7 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     MINIDL_CHECK(!node->released, ValueError, "backward through ", node->name,
                  " a second time: its saved tensors were freed after the first backward; "
                  "call backward(grad, /*retain_graph=*/true) the first time");
+    check_saved_versions(*node);
     const Tensor grad_output = std::move(pending[node]);
     pending.erase(node);
     // No gradient reached this node (every path into it was cut): nothing flows on.
@@ -145,6 +201,8 @@ void backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     }
     if (!retain_graph) {
       node->backward = nullptr;  // frees the saved tensors
+      node->saved.clear();       // and the version records' hold on their storages
+      node->saved.shrink_to_fit();
       node->released = true;
     }
   }

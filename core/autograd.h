@@ -12,6 +12,12 @@
 // Capture what backward needs by value; capture the op's own output only as
 // out.detach() (a captured output would keep its own node alive in a cycle).
 // Backward functions run with gradient recording off.
+//
+// Safety as in PyTorch: an op that saves tensors for its backward passes them to the record()
+// overload with `saved`; their storages' version counters (bumped by every in-place write,
+// core/storage.h) are checked before the backward runs, so a saved tensor changed in place in
+// between raises instead of giving a wrong gradient. List only what the backward reads for the
+// gradients that are needed (mul saves b only if a needs a gradient), as PyTorch does.
 #pragma once
 
 #include <functional>
@@ -36,10 +42,19 @@ struct Edge {
   bool defined() const { return node || leaf; }
 };
 
+/// A tensor a backward reads, as it was when saved: its storage, which version it was at.
+struct SavedVersion {
+  Storage storage;
+  uint32_t version = 0;
+  Shape shape;  // for the message
+  DType dtype = DType::Float32;
+};
+
 struct Node {
   std::string name;
   BackwardFn backward;  // reset after backward unless the graph is retained
   std::vector<Edge> inputs;
+  std::vector<SavedVersion> saved;  // checked before backward runs
   bool released = false;
 };
 
@@ -56,6 +71,17 @@ bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 /// Attaches a backward node to `output` if needs_grad(inputs); otherwise does nothing.
 void record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs, BackwardFn backward);
+/// The same, for a backward that reads `saved` (undefined entries are skipped): their versions
+/// are checked at backward, and an inference tensor among them raises here (PyTorch's rule).
+void record(const char* name, const Tensor& output, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& saved, BackwardFn backward);
+
+/// Called by every in-place op before it writes `self`: raises, with PyTorch's message, for a
+/// leaf that requires grad (or a view of one) while gradients are recorded, and for an
+/// inference tensor outside InferenceMode; minidl does not record in-place ops, so a non-leaf
+/// that requires grad raises too (PyTorch would record the op). After the write the op calls
+/// self.storage().bump_version().
+void check_inplace(const Tensor& self, const char* op);
 
 /// Turns gradient recording off for a scope (evaluation, optimizer updates).
 class NoGradGuard {
@@ -81,6 +107,24 @@ class EnableGradGuard {
  private:
   bool previous_;
 };
+
+/// PyTorch's torch.inference_mode(): no graph is recorded in the scope (as NoGradGuard, and
+/// EnableGradGuard cannot turn it back on), and tensors whose memory is made in it are
+/// inference tensors (Tensor::is_inference): outside the mode they cannot be saved for
+/// backward, changed in place or set to require grad. clone() one to get a normal tensor.
+class InferenceMode {
+ public:
+  InferenceMode();
+  ~InferenceMode();
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// True inside an InferenceMode scope on this thread.
+bool is_inference_mode_enabled();
 
 /// Runs backward from `root` with upstream gradient `grad` (ones for a scalar when undefined).
 void backward(const Tensor& root, const Tensor& grad = {}, bool retain_graph = false);

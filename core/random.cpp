@@ -4,6 +4,7 @@
 // may still have advanced the generator (the checks live in the kernels, once).
 #include "core/random.h"
 
+#include "core/autograd.h"
 #include "kernels/ops.h"
 
 namespace minidl {
@@ -18,11 +19,14 @@ Generator& pick_generator(Generator* generator, const Device& device) {
 
 // Runs fill(contiguous_tensor, philox_seed) on `tensor`, through a contiguous temporary when
 // it has another layout.
-template <typename Fill> const Tensor& fill_random(const Tensor& tensor, Generator* generator, Fill&& fill) {
+template <typename Fill>
+const Tensor& fill_random(const char* op, const Tensor& tensor, Generator* generator, Fill&& fill) {
+  autograd::check_inplace(tensor, op);  // before drawing, so a refused fill draws nothing
   Generator& chosen = pick_generator(generator, tensor.device());
   const auto n = static_cast<uint64_t>(tensor.numel());
   if (tensor.is_contiguous()) {
     fill(tensor, chosen.next(n));
+    tensor.storage().bump_version();
     return tensor;
   }
   const Tensor temporary = empty(tensor.shape(), {.dtype = tensor.dtype(), .device = tensor.device()});
@@ -33,19 +37,19 @@ template <typename Fill> const Tensor& fill_random(const Tensor& tensor, Generat
 }  // namespace
 
 const Tensor& uniform_(const Tensor& tensor, double low, double high, Generator* generator) {
-  return fill_random(tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
+  return fill_random("uniform_", tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
     kernels::uniform(dst, seed, low, high);
   });
 }
 
 const Tensor& normal_(const Tensor& tensor, double mean, double stddev, Generator* generator) {
-  return fill_random(tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
+  return fill_random("normal_", tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
     kernels::normal(dst, seed, mean, stddev);
   });
 }
 
 const Tensor& bernoulli_(const Tensor& tensor, double prob, Generator* generator) {
-  return fill_random(tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
+  return fill_random("bernoulli_", tensor, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
     kernels::bernoulli(dst, seed, prob);
   });
 }
@@ -62,7 +66,7 @@ Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options, Generator* generator) {
   Tensor result = empty(shape, options);
-  return fill_random(result, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
+  return fill_random("randint", result, generator, [&](const Tensor& dst, kernels::PhiloxSeed seed) {
     kernels::randint(dst, seed, low, high);
   });
 }

@@ -1,5 +1,7 @@
 #include "core/storage.h"
 
+#include <atomic>
+
 #include "core/memory/allocator.h"
 
 namespace minidl {
@@ -9,6 +11,8 @@ struct Storage::Impl {
   std::size_t nbytes = 0;
   Device device;
   std::function<void(void*)> release;
+  std::atomic<uint32_t> version{0};  // atomic: loader workers and the trainer may share a batch
+  bool inference = false;
 
   Impl(void* d, std::size_t n, Device dev, std::function<void(void*)> r)
       : data(d), nbytes(n), device(dev), release(std::move(r)) {}
@@ -38,5 +42,13 @@ Storage Storage::wrap(void* data, std::size_t nbytes, const Device& device,
 void* Storage::data() const { return impl_ ? impl_->data : nullptr; }
 std::size_t Storage::nbytes() const { return impl_ ? impl_->nbytes : 0; }
 Device Storage::device() const { return impl_ ? impl_->device : Device::cpu(); }
+uint32_t Storage::version() const { return impl_ ? impl_->version.load(std::memory_order_relaxed) : 0; }
+void Storage::bump_version() const {
+  if (impl_) impl_->version.fetch_add(1, std::memory_order_relaxed);
+}
+bool Storage::is_inference() const { return impl_ && impl_->inference; }
+void Storage::mark_inference() const {
+  if (impl_) impl_->inference = true;
+}
 
 }  // namespace minidl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -25,6 +26,15 @@ class Storage {
   Device device() const;
   long use_count() const { return impl_.use_count(); }
   bool is_same(const Storage& other) const { return impl_ == other.impl_; }
+
+  /// Autograd's version counter (PyTorch's _version): bumped by every in-place write through a
+  /// tensor on this storage, so every view and detached alias of it sees the same count.
+  uint32_t version() const;
+  void bump_version() const;
+  /// Whether the memory was made under autograd::InferenceMode (PyTorch's inference tensor):
+  /// kept on the storage so views of a normal tensor taken in that mode stay normal.
+  bool is_inference() const;
+  void mark_inference() const;
 
  private:
   struct Impl;

@@ -117,12 +117,16 @@ Tensor Tensor::to(DType dtype) const {
 }
 
 const Tensor& Tensor::copy_(const Tensor& src) const {
+  autograd::check_inplace(*this, "copy_");
   kernels::copy(src.shape() == shape() ? src : src.expand(shape()), *this);
+  storage().bump_version();
   return *this;
 }
 
 const Tensor& Tensor::fill_(double value) const {
+  autograd::check_inplace(*this, "fill_");
   kernels::fill(*this, value);
+  storage().bump_version();
   return *this;
 }
 

@@ -132,6 +132,10 @@ class Tensor {
   void set_grad(const Tensor& grad) const;
   /// True for tensors not produced by a recorded op.
   bool is_leaf() const;
+  /// The in-place write count of this tensor's storage (PyTorch's _version; core/autograd.h).
+  uint32_t version() const { return storage().version(); }
+  /// True when its memory was made under autograd::InferenceMode.
+  bool is_inference() const { return storage().is_inference(); }
   /// The name of the op that produced this tensor ("" for leaves).
   std::string grad_fn_name() const;
   /// The same data, cut off from the graph (a new leaf that does not require grad).

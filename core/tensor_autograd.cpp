@@ -17,6 +17,9 @@ const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   }
   MINIDL_CHECK(requires_grad || !meta->grad_fn, ValueError, "requires_grad_(false) on a non-leaf tensor (made by ",
                meta->grad_fn ? meta->grad_fn->name : "", "): use detach() instead");
+  MINIDL_CHECK(!requires_grad || !is_inference() || autograd::is_inference_mode_enabled(), ValueError,
+               "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed "
+               "(clone() it first)");
   MINIDL_CHECK(!requires_grad || is_floating(dtype()), DTypeError,
                "only floating tensors can require gradients, got dtype ", dtype());
   meta->requires_grad = requires_grad;

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/autograd.h"
 #include "core/cuda/runtime.h"
 #include "core/tensor.h"
 #include "kernels/ops.h"
@@ -12,7 +13,10 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   for (int64_t s : shape)
     MINIDL_CHECK(s >= 0, ShapeError, "negative size in shape ", shape_str(shape));
   const auto nbytes = static_cast<std::size_t>(shape_numel(shape)) * element_size(options.dtype);
-  return Tensor(Storage::allocate(nbytes, options.device), shape, contiguous_strides(shape), 0, options.dtype);
+  Storage storage = Storage::allocate(nbytes, options.device);
+  // Every new tensor's memory comes from here, so this is where InferenceMode marks it.
+  if (autograd::is_inference_mode_enabled()) storage.mark_inference();
+  return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, options.dtype);
 }
 
 Tensor full(const Shape& shape, double value, TensorOptions options) {

@@ -66,7 +66,12 @@ template <typename Options> class FusedOptimizer : public OptimizerBase<Options>
         for (int k = 0; k < kMaxStateBuffers; ++k)
           if (state.buffers[k].defined()) bucket.buffers[k].push_back(state.buffers[k]);
       }
-      for (auto& entry : buckets) update(group.options, entry.second);
+      for (auto& entry : buckets) {
+        update(group.options, entry.second);
+        // The kernels write the parameters in place: count it, so a backward through a forward
+        // that saved the old values raises (core/autograd.h), as after PyTorch's step().
+        for (const Tensor& p : entry.second.params) p.storage().bump_version();
+      }
     }
   }
 

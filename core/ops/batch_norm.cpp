@@ -35,7 +35,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const kernels::BatchNormInputs saved{
       in.input.detach(), weight.defined() ? weight.detach() : Tensor(), {}, {}, {}};
   autograd::record(
-      "batch_norm", output, {input, weight, bias},
+      "batch_norm", output, {input, weight, bias}, {in.input, weight, fuse_relu ? output : Tensor()},
       [saved, stats, out = fuse_relu ? output.detach() : Tensor(), training, fuse_relu, want_input,
        want_weight, want_bias, bias_like = bias.defined() ? bias.detach() : Tensor()](const Tensor& grad) {
         const Tensor dy = grad.contiguous();

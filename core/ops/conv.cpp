@@ -18,7 +18,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
   const bool need_b = bias.defined() && bias.requires_grad();
   autograd::record(
-      "conv2d", out, {x, weight, bias},
+      "conv2d", out, {x, weight, bias}, {x4, weight},
       [x4_ = x4.detach(), w_ = weight.detach(), x_shape = x.shape(), out4_shape = out4.shape(), p, need_x,
        need_w, need_b](const Tensor& grad) {
         const kernels::Conv2dGrads g =

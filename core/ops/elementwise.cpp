@@ -55,7 +55,7 @@ Tensor unary_op(UnaryArgs op, const Tensor& x) {
   Tensor y = kernels::unary(op, x);
   if (!autograd::needs_grad({x})) return y;
   const Saves saves = saves_of(op.op);
-  autograd::record(kernels::op_name(op.op), y, {x},
+  autograd::record(kernels::op_name(op.op), y, {x}, {saves.x ? x : Tensor(), saves.y ? y : Tensor()},
                    [op, fit = Fit(x), x_ = saves.x ? x.detach() : Tensor(),
                     y_ = saves.y ? y.detach() : Tensor()](const Tensor& grad) {
                      return std::vector<Tensor>{fit(kernels::unary_backward(op, x_, y_, grad))};
@@ -78,8 +78,11 @@ Tensor binary_op(BinaryArgs op, const Tensor& a, const Tensor& b) {
     });
     return y;
   }
+  // As PyTorch: mul's backward reads a only for b's gradient and b only for a's.
+  const bool is_mul = op.op == BinaryOp::Mul;
   autograd::record(
       name, y, {a, b},
+      {!is_mul || b.requires_grad() ? a : Tensor(), !is_mul || a.requires_grad() ? b : Tensor()},
       [op, fit_a = Fit(a), fit_b = Fit(b), a_ = a.detach(), b_ = b.detach()](const Tensor& grad) {
         return std::vector<Tensor>{
             fit_a.needed ? fit_a(kernels::binary_backward(op, a_, b_, grad, 0)) : Tensor(),
@@ -88,12 +91,13 @@ Tensor binary_op(BinaryArgs op, const Tensor& a, const Tensor& b) {
   return y;
 }
 
-void check_inplace(const Tensor& self, const char* op) {
-  MINIDL_CHECK(
-      !(autograd::is_grad_enabled() && self.requires_grad()), ValueError, op, ": in-place update of a ",
-      self.is_leaf() ? "leaf tensor" : "tensor",
-      " that requires grad while gradients are recorded; "
-      "do it under autograd::NoGradGuard (optimizer steps, initialization) or use the out-of-place op");
+// Every in-place op: the autograd checks (core/autograd.h), the write, then the version bump
+// that lets a backward see a saved tensor was changed.
+template <typename Write> const Tensor& in_place(const Tensor& self, const char* op, Write write) {
+  autograd::check_inplace(self, op);
+  write();
+  self.storage().bump_version();
+  return self;
 }
 
 }  // namespace
@@ -119,7 +123,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
                cond.dtype());
   Tensor y = kernels::ternary({TernaryOp::Where}, cond, a, b);
   autograd::record(
-      "where", y, {a, b}, [cond_ = cond.detach(), fit_a = Fit(a), fit_b = Fit(b)](const Tensor& grad) {
+      "where", y, {a, b}, {cond},
+      [cond_ = cond.detach(), fit_a = Fit(a), fit_b = Fit(b)](const Tensor& grad) {
         const Tensor zero = zeros({}, {.dtype = grad.dtype(), .device = grad.device()});
         return std::vector<Tensor>{
             fit_a.needed ? fit_a(kernels::ternary({TernaryOp::Where}, cond_, grad, zero)) : Tensor(),
@@ -156,60 +161,44 @@ Tensor lt(const Tensor& a, const Tensor& b) { return kernels::binary({BinaryOp::
 
 // ---- in place ----
 const Tensor& add_(const Tensor& self, const Tensor& other, double alpha) {
-  check_inplace(self, "add_");
-  kernels::binary_out({BinaryOp::Add, alpha}, self, other, self);
-  return self;
+  return in_place(self, "add_", [&] { kernels::binary_out({BinaryOp::Add, alpha}, self, other, self); });
 }
 const Tensor& add_(const Tensor& self, double other) {
-  check_inplace(self, "add_");
-  kernels::unary_out({UnaryOp::Affine, 1.0, other}, self, self);
-  return self;
+  return in_place(self, "add_", [&] { kernels::unary_out({UnaryOp::Affine, 1.0, other}, self, self); });
 }
 const Tensor& sub_(const Tensor& self, const Tensor& other, double alpha) {
-  check_inplace(self, "sub_");
-  kernels::binary_out({BinaryOp::Add, -alpha}, self, other, self);
-  return self;
+  return in_place(self, "sub_", [&] { kernels::binary_out({BinaryOp::Add, -alpha}, self, other, self); });
 }
 const Tensor& mul_(const Tensor& self, double factor) {
-  check_inplace(self, "mul_");
-  kernels::unary_out({UnaryOp::Affine, factor, 0.0}, self, self);
-  return self;
+  return in_place(self, "mul_", [&] { kernels::unary_out({UnaryOp::Affine, factor, 0.0}, self, self); });
 }
 const Tensor& mul_(const Tensor& self, const Tensor& other) {
-  check_inplace(self, "mul_");
-  kernels::binary_out({BinaryOp::Mul}, self, other, self);
-  return self;
+  return in_place(self, "mul_", [&] { kernels::binary_out({BinaryOp::Mul}, self, other, self); });
 }
 const Tensor& div_(const Tensor& self, double divisor) { return mul_(self, 1.0 / divisor); }
 const Tensor& div_(const Tensor& self, const Tensor& other) {
-  check_inplace(self, "div_");
-  kernels::binary_out({BinaryOp::Div}, self, other, self);
-  return self;
+  return in_place(self, "div_", [&] { kernels::binary_out({BinaryOp::Div}, self, other, self); });
 }
 const Tensor& addcmul_(const Tensor& self, const Tensor& t1, const Tensor& t2, double value) {
-  check_inplace(self, "addcmul_");
-  kernels::ternary_out({TernaryOp::Addcmul, value}, self, t1, t2, self);
-  return self;
+  return in_place(self, "addcmul_", [&] {
+    kernels::ternary_out({TernaryOp::Addcmul, value}, self, t1, t2, self);
+  });
 }
 const Tensor& addcdiv_(const Tensor& self, const Tensor& t1, const Tensor& t2, double value) {
-  check_inplace(self, "addcdiv_");
-  kernels::ternary_out({TernaryOp::Addcdiv, value}, self, t1, t2, self);
-  return self;
+  return in_place(self, "addcdiv_", [&] {
+    kernels::ternary_out({TernaryOp::Addcdiv, value}, self, t1, t2, self);
+  });
 }
 const Tensor& lerp_(const Tensor& self, const Tensor& end, double weight) {
-  check_inplace(self, "lerp_");
-  kernels::binary_out({BinaryOp::Lerp, weight}, self, end, self);
-  return self;
+  return in_place(self, "lerp_", [&] { kernels::binary_out({BinaryOp::Lerp, weight}, self, end, self); });
 }
 const Tensor& sqrt_(const Tensor& self) {
-  check_inplace(self, "sqrt_");
-  kernels::unary_out({UnaryOp::Sqrt}, self, self);
-  return self;
+  return in_place(self, "sqrt_", [&] { kernels::unary_out({UnaryOp::Sqrt}, self, self); });
 }
 const Tensor& clamp_(const Tensor& self, double min_value, double max_value) {
-  check_inplace(self, "clamp_");
-  kernels::unary_out({UnaryOp::Clamp, min_value, max_value}, self, self);
-  return self;
+  return in_place(self, "clamp_", [&] {
+    kernels::unary_out({UnaryOp::Clamp, min_value, max_value}, self, self);
+  });
 }
 
 // ---- operators ----

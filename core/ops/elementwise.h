@@ -49,7 +49,8 @@ Tensor lt(const Tensor& a, const Tensor& b);
 
 // ---- in place (never recorded; for optimizers and initializers under NoGradGuard) ----
 // `other` broadcasts to self's shape; the result is cast to self's dtype. On a tensor
-// that requires grad they throw ValueError while gradients are recorded.
+// that requires grad they throw ValueError while gradients are recorded, and each bumps
+// self's version counter (autograd::check_inplace, core/autograd.h).
 /// self += alpha * other
 const Tensor& add_(const Tensor& self, const Tensor& other, double alpha = 1.0);
 const Tensor& add_(const Tensor& self, double other);

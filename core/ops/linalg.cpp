@@ -37,7 +37,8 @@ Tensor matmul_grad_b(const Tensor& g2, const Tensor& a2, const Tensor& b2) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   const Tensor out = kernels::matmul(a, b);
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();
-  autograd::record("matmul", out, {a, b},
+  // As PyTorch's mm: a is read only for b's gradient and b only for a's.
+  autograd::record("matmul", out, {a, b}, {need_b ? a : Tensor(), need_a ? b : Tensor()},
                    [a_ = a.detach(), b_ = b.detach(), need_a, need_b](const Tensor& grad) {
                      const Tensor a2 = as_row(a_), b2 = as_column(b_);
                      Shape shape2 = kernels::matmul_output_shape(a2.shape(), b2.shape());
@@ -75,7 +76,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const Tensor y = y2.view(out_shape);
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
   const bool need_b = bias.defined() && bias.requires_grad();
-  autograd::record("linear", y, {x, weight, bias},
+  autograd::record("linear", y, {x, weight, bias}, {need_w ? x2 : Tensor(), need_x ? weight : Tensor()},
                    [x2_ = x2.detach(), w_ = weight.detach(), x_shape = x.shape(), need_x, need_w,
                     need_b](const Tensor& grad) {
                      const Tensor g2 = grad.reshape({x2_.size(0), w_.size(0)});

@@ -22,7 +22,7 @@ Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
   const int64_t d = normalize_dim(dim, std::max<int64_t>(x.dim(), 1), op);  // a scalar takes dim 0 or -1
   const Tensor out = empty(x.shape(), {.dtype = x.dtype(), .device = x.device()});
   kernels::softmax(x.detach().contiguous(), out, d, log);  // detach: no tape for the layout copy
-  autograd::record(op, out, {x}, [y = out.detach(), d, log](const Tensor& grad) {
+  autograd::record(op, out, {x}, {out}, [y = out.detach(), d, log](const Tensor& grad) {
     const Tensor grad_x = empty(y.shape(), {.dtype = y.dtype(), .device = y.device()});
     kernels::softmax_backward(y, grad.contiguous(), grad_x, d, log);
     return std::vector<Tensor>{grad_x};
@@ -114,7 +114,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, CrossEntropyOp
   kernels::cross_entropy(rows.logits, rows.targets, config, loss, stats);
   if (!config.reduce) loss = loss.view(targets.shape());
   autograd::record(
-      "cross_entropy", loss, {logits},
+      "cross_entropy", loss, {logits}, {rows.logits, rows.targets},
       [z = rows.logits, t = rows.targets, stats, config, shape = logits.shape()](const Tensor& grad) {
         const Tensor grad_loss = grad.contiguous().view(config.reduce ? Shape{} : Shape{z.size(0)});
         const Tensor grad_z = empty(z.shape(), {.dtype = z.dtype(), .device = z.device()});

@@ -28,7 +28,7 @@ Tensor window_pool(const char* name, const Tensor& x, const kernels::Pool2dParam
   const Tensor out4 = forward(x4, p);
   const Tensor out = unbatched_like(out4, x);
   autograd::record(
-      name, out, {x},
+      name, out, {x}, {x4, out4},
       [x4_ = x4.detach(), out4_ = out4.detach(), x_shape = x.shape(), p, backward](const Tensor& grad) {
         const Tensor g4 = grad.reshape(out4_.shape());
         return std::vector<Tensor>{backward(g4, x4_, out4_, p).view(x_shape)};
@@ -52,7 +52,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
   const Tensor x4 = batched(x);
   const Tensor out4 = kernels::adaptive_avg_pool2d(x4, output_size);
   const Tensor out = unbatched_like(out4, x);
-  autograd::record("adaptive_avg_pool2d", out, {x},
+  autograd::record("adaptive_avg_pool2d", out, {x}, {x4},
                    [x4_ = x4.detach(), out_shape = out4.shape(), x_shape = x.shape()](const Tensor& grad) {
                      return std::vector<Tensor>{
                          kernels::adaptive_avg_pool2d_backward(grad.reshape(out_shape), x4_).view(x_shape)};

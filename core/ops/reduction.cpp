@@ -76,7 +76,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims, bool unbiased, boo
   const double correction = unbiased ? 1.0 : 0.0;
   Tensor y = kernels::var(x, reduced, correction, keepdim);
   const auto n = static_cast<double>(count(x.shape(), reduced));
-  autograd::record("var", y, {x},
+  autograd::record("var", y, {x}, {x},
                    [x_ = x.detach(), reduced, keep_shape = kernels::reduced_shape(x.shape(), reduced, true),
                     scale = 2.0 / (n - correction)](const Tensor& grad) {
                      const Tensor deviation = sub(x_, kernels::mean(x_, reduced, true));

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/autograd.h"
 #include "core/generator.h"
 #include "core/io/atomic_file.h"
 #include "core/ops/loss.h"
@@ -91,7 +92,10 @@ std::vector<float> resume_vs_straight(bool adam, const Device& device, std::vect
   manual_seed(12345);
   randn({999}, {.device = device});
   Run resumed(adam, device);
-  resumed.model->weight.fill_(-3.0);
+  {
+    autograd::NoGradGuard no_grad;  // a parameter, written in place: as in PyTorch, only without a graph
+    resumed.model->weight.fill_(-3.0);
+  }
   TrainingState state = resumed.state();
   if (leave_out) leave_out(state);
   load_checkpoint(path, state);
@@ -175,7 +179,10 @@ TEST(CheckpointResume, ASaveFailingMidwayLeavesThePreviousCheckpoint) {
   const std::string good = io::read_file(path);
   ASSERT_GT(good.size(), 32768u);
 
-  model.weight.fill_(2.0);
+  {
+    autograd::NoGradGuard no_grad;
+    model.weight.fill_(2.0);
+  }
   state.epoch = 2;
   {
     FileSizeLimit limit(16384);  // the new file is cut off half way through its tensor data
