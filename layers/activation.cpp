@@ -2,6 +2,7 @@
 #include "layers/activation.h"
 
 #include "core/ops/elementwise.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -10,5 +11,10 @@ Tensor LeakyReLU::forward(const Tensor& input) { return leaky_relu(input, negati
 Tensor GELU::forward(const Tensor& input) { return gelu(input); }
 Tensor Sigmoid::forward(const Tensor& input) { return sigmoid(input); }
 Tensor Tanh::forward(const Tensor& input) { return minidl::tanh(input); }
+
+std::string LeakyReLU::extra_repr() const {
+  return detail::str_cat("negative_slope=", repr::py_float(negative_slope_));
+}
+std::string GELU::extra_repr() const { return "approximate='none'"; }
 
 }  // namespace minidl::nn

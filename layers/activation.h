@@ -18,6 +18,8 @@ class LeakyReLU : public Module {
  public:
   explicit LeakyReLU(double negative_slope = 0.01) : Module("LeakyReLU"), negative_slope_(negative_slope) {}
   Tensor forward(const Tensor& input) override;
+  /// "negative_slope=0.01", as PyTorch.
+  std::string extra_repr() const override;
   double negative_slope() const { return negative_slope_; }
 
  private:
@@ -29,6 +31,8 @@ class GELU : public Module {
  public:
   GELU() : Module("GELU") {}
   Tensor forward(const Tensor& input) override;
+  /// "approximate='none'", as PyTorch (the exact form is the only one here).
+  std::string extra_repr() const override;
 };
 
 /// 1 / (1 + exp(-x)).

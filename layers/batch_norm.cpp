@@ -8,6 +8,7 @@
 #include "core/autograd.h"
 #include "core/ops/batch_norm.h"
 #include "core/ops/elementwise.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -54,6 +55,13 @@ Tensor BatchNormBase::forward(const Tensor& input) {
   // undefined) to use; the op updates running statistics only when it normalizes by the batch.
   return batch_norm(input, running_mean, running_var, weight, bias,
                     is_training() || !options_.track_running_stats, momentum, options_.eps);
+}
+
+std::string BatchNormBase::extra_repr() const {
+  return detail::str_cat(num_features_, ", eps=", repr::py_float(options_.eps),
+                         ", momentum=", options_.momentum ? repr::py_float(*options_.momentum) : "None",
+                         ", affine=", repr::py_bool(options_.affine),
+                         ", track_running_stats=", repr::py_bool(options_.track_running_stats));
 }
 
 BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)

@@ -24,6 +24,9 @@ struct BatchNormOptions {
 class BatchNormBase : public Module {
  public:
   Tensor forward(const Tensor& input) override;
+  /// "32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True" (momentum=None for
+  /// the cumulative average), as PyTorch.
+  std::string extra_repr() const override;
 
   int64_t num_features() const { return num_features_; }
   const BatchNormOptions& options() const { return options_; }

@@ -5,6 +5,9 @@
 namespace minidl::nn {
 
 Tensor Flatten::forward(const Tensor& input) { return input.flatten(start_dim_, end_dim_); }
+std::string Flatten::extra_repr() const {
+  return detail::str_cat("start_dim=", start_dim_, ", end_dim=", end_dim_);
+}
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
   for (const auto& module : modules) push_back(module);
@@ -20,7 +23,7 @@ void Sequential::push_back(std::shared_ptr<Module> module) {
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& [name, module] : named_children()) x = module->forward(x);
+  for (const auto& [name, module] : named_children()) x = (*module)(x);
   return x;
 }
 

@@ -16,6 +16,8 @@ class Flatten : public Module {
   explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1)
       : Module("Flatten"), start_dim_(start_dim), end_dim_(end_dim) {}
   Tensor forward(const Tensor& input) override;
+  /// "start_dim=1, end_dim=-1", as PyTorch.
+  std::string extra_repr() const override;
 
  private:
   int64_t start_dim_, end_dim_;

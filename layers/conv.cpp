@@ -4,6 +4,7 @@
 
 #include "core/ops/conv.h"
 #include "layers/init.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -23,6 +24,18 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Conv2dOptions options)
       "weight", empty({out_channels, in_channels / o.groups, o.kernel_size.h, o.kernel_size.w}));
   bias = register_parameter("bias", o.bias ? empty({out_channels}) : Tensor());
   init::default_layer_init_(weight, bias);
+}
+
+std::string Conv2d::extra_repr() const {
+  const Conv2dOptions& o = options_;
+  std::string text =
+      detail::str_cat(in_channels_, ", ", out_channels_, ", kernel_size=", repr::py_pair(o.kernel_size),
+                      ", stride=", repr::py_pair(o.stride));
+  if (o.padding != Size2(0)) text.append(", padding=").append(repr::py_pair(o.padding));
+  if (o.dilation != Size2(1)) text.append(", dilation=").append(repr::py_pair(o.dilation));
+  if (o.groups != 1) text.append(", groups=").append(std::to_string(o.groups));
+  if (!bias.defined()) text += ", bias=False";
+  return text;
 }
 
 Tensor Conv2d::forward(const Tensor& input) {

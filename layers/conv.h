@@ -23,6 +23,9 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Conv2dOptions options);
   /// x [N, in_channels, H, W] or [in_channels, H, W] -> [N, out_channels, H_out, W_out].
   Tensor forward(const Tensor& input) override;
+  /// PyTorch's: "3, 32, kernel_size=(3, 3), stride=(1, 1)", then padding, dilation, groups and
+  /// bias=False only where they differ from the defaults.
+  std::string extra_repr() const override;
 
   int64_t in_channels() const { return in_channels_; }
   int64_t out_channels() const { return out_channels_; }

@@ -2,6 +2,7 @@
 #include "layers/dropout.h"
 
 #include "core/ops/dropout.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -11,5 +12,9 @@ Dropout::Dropout(double drop_prob) : Module("Dropout"), drop_prob_(drop_prob) {
 }
 
 Tensor Dropout::forward(const Tensor& input) { return dropout(input, drop_prob_, is_training(), generator_); }
+
+std::string Dropout::extra_repr() const {
+  return detail::str_cat("p=", repr::py_float(drop_prob_), ", inplace=False");
+}
 
 }  // namespace minidl::nn

@@ -13,6 +13,8 @@ class Dropout : public Module {
   /// drop_prob: the probability of zeroing an element (PyTorch's p).
   explicit Dropout(double drop_prob = 0.5);
   Tensor forward(const Tensor& input) override;
+  /// "p=0.5, inplace=False", PyTorch's names (p is drop_prob; minidl's dropout is never in place).
+  std::string extra_repr() const override;
 
   double drop_prob() const { return drop_prob_; }
   /// Draw masks from this generator (on the input's device) instead of the device's default.

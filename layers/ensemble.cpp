@@ -20,7 +20,7 @@ Ensemble::Ensemble(const std::vector<std::shared_ptr<Module>>& members) : Module
 
 Tensor Ensemble::forward(const Tensor& input) {
   std::vector<Tensor> outputs;
-  for (const auto& member : members_) outputs.push_back(member->forward(input));
+  for (const auto& member : members_) outputs.push_back((*member)(input));
   return mean_softmax_log(outputs);
 }
 

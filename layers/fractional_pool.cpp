@@ -2,6 +2,8 @@
 // generator on every call, then the differentiable fractional_max_pool2d op.
 #include "layers/fractional_pool.h"
 
+#include "layers/repr.h"
+
 namespace minidl::nn {
 
 FractionalMaxPool2d::FractionalMaxPool2d(Size2 kernel_size, FractionalMaxPool2dOptions options)
@@ -27,6 +29,14 @@ Size2 FractionalMaxPool2d::output_size(const Shape& input_shape) const {
 std::pair<Tensor, Tensor> FractionalMaxPool2d::forward_with_indices(const Tensor& input) {
   return fractional_max_pool2d_with_indices(input, kernel_size_, output_size(input.shape()),
                                             fractional_pool_samples(input, generator_));
+}
+
+std::string FractionalMaxPool2d::extra_repr() const {
+  if (options_.output_size)
+    return detail::str_cat("kernel_size=", repr::py_pair(kernel_size_),
+                           ", output_size=", repr::py_pair(*options_.output_size));
+  return detail::str_cat("kernel_size=", repr::py_pair(kernel_size_),
+                         ", output_ratio=", repr::py_pair(*options_.output_ratio));
 }
 
 Tensor FractionalMaxPool2d::forward(const Tensor& input) { return forward_with_indices(input).first; }

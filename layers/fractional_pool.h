@@ -26,6 +26,9 @@ class FractionalMaxPool2d : public Module {
   FractionalMaxPool2d(Size2 kernel_size, FractionalMaxPool2dOptions options);
   /// x [N, C, H, W] or [C, H, W] -> [N, C, out_h, out_w].
   Tensor forward(const Tensor& input) override;
+  /// minidl's form (PyTorch prints a bare "FractionalMaxPool2d()"): its settings as PyTorch's
+  /// argument names, "kernel_size=(2, 2), output_ratio=(0.5, 0.5)" or "..., output_size=(10, 12)".
+  std::string extra_repr() const override;
   /// The output and its argmax plane indices (PyTorch's return_indices=True).
   std::pair<Tensor, Tensor> forward_with_indices(const Tensor& input);
   /// The output size for an input of this shape.

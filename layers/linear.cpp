@@ -4,6 +4,7 @@
 #include "core/ops/dropout.h"
 #include "core/ops/linalg.h"
 #include "layers/init.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -31,10 +32,19 @@ Tensor Linear::forward(const Tensor& input) {
   return linear(input, weight, bias);
 }
 
+std::string Linear::extra_repr() const {
+  return detail::str_cat("in_features=", in_features_, ", out_features=", out_features_,
+                         ", bias=", repr::py_bool(bias.defined()));
+}
+
 DropConnectLinear::DropConnectLinear(int64_t in_features, int64_t out_features, double drop_prob, bool bias)
     : Linear("DropConnectLinear", in_features, out_features, bias), drop_prob_(drop_prob) {
   MINIDL_CHECK(drop_prob >= 0.0 && drop_prob <= 1.0, ValueError,
                "DropConnectLinear: drop_prob must be in [0, 1], got ", drop_prob);
+}
+
+std::string DropConnectLinear::extra_repr() const {
+  return detail::str_cat(Linear::extra_repr(), ", drop_prob=", repr::py_float(drop_prob_));
 }
 
 Tensor DropConnectLinear::forward(const Tensor& input) {

@@ -13,6 +13,8 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& input) override;
+  /// "in_features=512, out_features=10, bias=True", as PyTorch.
+  std::string extra_repr() const override;
 
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }
@@ -34,6 +36,8 @@ class DropConnectLinear : public Linear {
   /// drop_prob: the probability of dropping each weight (the bias is never dropped).
   DropConnectLinear(int64_t in_features, int64_t out_features, double drop_prob = 0.5, bool bias = true);
   Tensor forward(const Tensor& input) override;
+  /// minidl's form: Linear's, then ", drop_prob=0.5" (named drop_prob, not p: it drops weights).
+  std::string extra_repr() const override;
 
   double drop_prob() const { return drop_prob_; }
   /// Draw masks from this generator (on the weight's device) instead of the device's default.

@@ -210,19 +210,47 @@ LoadReport Module::load_state_dict(const StateDict& state, bool strict) {
   return report;
 }
 
+// PyTorch's layout: the extra_repr lines, then "(name): child" with the child's later lines
+// indented two more; a lone one-line extra_repr stays on the type's line.
 std::string Module::str() const {
-  std::ostringstream out;
-  out << type_name_;
-  if (children_.empty()) return out.str();
-  out << "(\n";
-  for (const auto& [name, child] : children_) {
-    std::string text = child->str();
-    std::string indented;
-    for (char c : text) indented += c == '\n' ? std::string("\n  ") : std::string(1, c);
-    out << "  (" << name << "): " << indented << "\n";
+  std::vector<std::string> lines;
+  const std::string extra = extra_repr();
+  if (!extra.empty()) {
+    std::istringstream in(extra);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
   }
-  out << ")";
-  return out.str();
+  const std::size_t extra_lines = lines.size();
+  for (const auto& [name, child] : children_) {
+    std::string text;
+    for (char c : child->str()) text += c == '\n' ? std::string("\n  ") : std::string(1, c);
+    lines.push_back("(" + name + "): " + text);
+  }
+  std::string out = type_name_ + "(";
+  if (extra_lines == 1 && children_.empty()) {
+    out += lines[0];
+  } else if (!lines.empty()) {
+    for (const std::string& line : lines) out += "\n  " + line;
+    out += "\n";
+  }
+  return out + ")";
+}
+
+Tensor Module::operator()(const Tensor& input) {
+  Tensor output = forward(input);
+  // A copy: a hook may remove itself (or others) while it runs.
+  const auto hooks = forward_hooks_;
+  for (const auto& [id, hook] : hooks) hook(*this, input, output);
+  return output;
+}
+
+std::size_t Module::register_forward_hook(ForwardHook hook) {
+  MINIDL_CHECK(hook != nullptr, ValueError, type_name_, ": register_forward_hook got an empty hook");
+  forward_hooks_.emplace_back(next_hook_id_, std::move(hook));
+  return next_hook_id_++;
+}
+
+void Module::remove_forward_hook(std::size_t id) {
+  std::erase_if(forward_hooks_, [id](const auto& entry) { return entry.first == id; });
 }
 
 }  // namespace minidl::nn

@@ -1,7 +1,9 @@
 // nn::Module: the base of every layer and model. It registers parameters,
 // buffers and child modules by name, so a model can list them with dotted
 // names (layer1.0.conv.weight), switch train/eval, move to a device, and save
-// or load a state dict — as torch.nn.Module does.
+// or load a state dict — as torch.nn.Module does. str() prints the tree as PyTorch's repr
+// (each layer's settings from its extra_repr()); forward hooks see every call through
+// operator() (nn::summary, layers/summary.h, records output shapes with them).
 #pragma once
 
 #include <functional>
@@ -27,6 +29,10 @@ struct LoadReport {
   std::string str() const;
 };
 
+class Module;
+/// Called after a module's forward with the module, its input and its output.
+using ForwardHook = std::function<void(Module& module, const Tensor& input, const Tensor& output)>;
+
 class Module {
  public:
   explicit Module(std::string type_name = "Module") : type_name_(std::move(type_name)) {}
@@ -36,7 +42,15 @@ class Module {
 
   /// The computation of a one-input module; containers and losses define their own.
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  /// forward(), then the forward hooks. Call children this way (as PyTorch's __call__), so
+  /// hooks see them; calling forward() directly skips the hooks, as in PyTorch.
+  Tensor operator()(const Tensor& input);
+
+  /// Adds a hook run after every operator() call of this module (not of its children);
+  /// returns an id for remove_forward_hook.
+  std::size_t register_forward_hook(ForwardHook hook);
+  /// Removes the hook with this id (nothing if there is none).
+  void remove_forward_hook(std::size_t id);
 
   std::vector<Tensor> parameters(bool recurse = true) const;
   std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const;
@@ -52,6 +66,8 @@ class Module {
   void eval() { train(false); }
   /// Whether train() asked for training mode and no evaluation lock holds this module.
   bool is_training() const { return training_ && !eval_locked_; }
+  /// What the last train()/eval() asked for, whatever the evaluation lock says.
+  bool train_requested() const { return training_; }
   /// Locks this module alone (not its children) in evaluation mode whatever train() says, so a
   /// frozen batch norm keeps its running statistics; unlocking lets the last train()/eval() rule.
   void set_eval_locked(bool locked) { eval_locked_ = locked; }
@@ -78,8 +94,14 @@ class Module {
   LoadReport load_state_dict(const StateDict& state, bool strict = true);
 
   const std::string& type_name() const { return type_name_; }
-  /// A tree of type names, one module per line.
+  /// The module tree laid out as PyTorch's Module.__repr__: "TypeName(extra_repr)" for a leaf,
+  /// "TypeName(\n  (name): child\n)" with two spaces more per level for a container, e.g.
+  ///   Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
   std::string str() const;
+  /// This module's own settings, as the text inside the parentheses of its str() (PyTorch's
+  /// extra_repr; "" for none). Each layer states its own; one line, or several for the
+  /// lines above the children.
+  virtual std::string extra_repr() const { return ""; }
 
  protected:
   /// Registers a parameter (a leaf that requires grad unless told otherwise) and returns it.
@@ -104,6 +126,8 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   bool eval_locked_ = false;
+  std::vector<std::pair<std::size_t, ForwardHook>> forward_hooks_;
+  std::size_t next_hook_id_ = 0;
 };
 
 /// Rewrites `target`'s data in place to `source`'s (device, dtype, layout), keeping its identity.

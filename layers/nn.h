@@ -1,4 +1,4 @@
-// Umbrella header of the layers: nn::Module and every layer, initializer and loss module.
+// Umbrella header of the layers: nn::Module and every layer, initializer and loss module, and nn::summary.
 #pragma once
 
 #include "layers/activation.h"
@@ -15,4 +15,5 @@
 #include "layers/module.h"
 #include "layers/pooling.h"
 #include "layers/stochastic_depth.h"
+#include "layers/summary.h"
 #include "layers/transfer.h"

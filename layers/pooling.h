@@ -18,6 +18,9 @@ class MaxPool2d : public Module {
   explicit MaxPool2d(Size2 kernel_size, MaxPool2dOptions options = {})
       : Module("MaxPool2d"), kernel_size_(kernel_size), options_(options) {}
   Tensor forward(const Tensor& input) override;
+  /// "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False", as PyTorch (a square
+  /// size shows as one int, as it is usually written).
+  std::string extra_repr() const override;
 
  private:
   Size2 kernel_size_;
@@ -35,6 +38,8 @@ class AvgPool2d : public Module {
   explicit AvgPool2d(Size2 kernel_size, AvgPool2dOptions options = {})
       : Module("AvgPool2d"), kernel_size_(kernel_size), options_(options) {}
   Tensor forward(const Tensor& input) override;
+  /// "kernel_size=3, stride=1, padding=1", as PyTorch (which leaves count_include_pad out too).
+  std::string extra_repr() const override;
 
  private:
   Size2 kernel_size_;
@@ -47,6 +52,8 @@ class AdaptiveAvgPool2d : public Module {
  public:
   explicit AdaptiveAvgPool2d(Size2 output_size) : Module("AdaptiveAvgPool2d"), output_size_(output_size) {}
   Tensor forward(const Tensor& input) override;
+  /// "output_size=1", as PyTorch.
+  std::string extra_repr() const override;
 
  private:
   Size2 output_size_;

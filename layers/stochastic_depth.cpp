@@ -4,6 +4,7 @@
 
 #include "core/ops/elementwise.h"
 #include "kernels/math/stochastic_depth.h"
+#include "layers/repr.h"
 
 namespace minidl::nn {
 
@@ -15,6 +16,10 @@ StochasticDepth::StochasticDepth(double drop_prob, StochasticDepthMode mode)
 
 Tensor StochasticDepth::forward(const Tensor& input) {
   return stochastic_depth(input, drop_prob_, mode_, is_training(), generator_);
+}
+
+std::string StochasticDepth::extra_repr() const {
+  return detail::str_cat("p=", repr::py_float(drop_prob_), ", mode=", to_string(mode_));
 }
 
 std::vector<double> linear_drop_probs(int64_t num_blocks, double last_drop_prob) {
@@ -56,8 +61,8 @@ ResidualBlock::ResidualBlock(int64_t in_channels, int64_t out_channels, Residual
 }
 
 Tensor ResidualBlock::forward(const Tensor& input) {
-  const Tensor branch = bn2->forward(conv2->forward(relu(bn1->forward(conv1->forward(input)))));
-  return relu(stochastic_depth->forward(branch) + (downsample ? downsample->forward(input) : input));
+  const Tensor branch = (*bn2)((*conv2)(relu((*bn1)((*conv1)(input)))));
+  return relu((*stochastic_depth)(branch) + (downsample ? (*downsample)(input) : input));
 }
 
 }  // namespace minidl::nn

@@ -22,6 +22,8 @@ class StochasticDepth : public Module {
  public:
   explicit StochasticDepth(double drop_prob, StochasticDepthMode mode = StochasticDepthMode::Row);
   Tensor forward(const Tensor& input) override;
+  /// torchvision's StochasticDepth text: "p=0.1, mode=row" (p is drop_prob).
+  std::string extra_repr() const override;
 
   double drop_prob() const { return drop_prob_; }
   StochasticDepthMode mode() const { return mode_; }
