@@ -40,7 +40,7 @@ Tensor MLP::forward(const Tensor& input) {
   MINIDL_CHECK(input.dim() >= 2 && input.numel() == input.size(0) * options_.sizes.front(), ShapeError,
                "MLP: expected input [N, ...] with ", options_.sizes.front(), " features per sample, got ",
                shape_str(input.shape()));
-  return layers->forward(input.flatten(1));
+  return (*layers)(input.flatten(1));
 }
 
 }  // namespace minidl::models

@@ -37,9 +37,9 @@ ResNet18::ResNet18(ResNet18Options options) : Module("ResNet18"), options_(optio
 Tensor ResNet18::forward(const Tensor& input) {
   MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3, ShapeError,
                "ResNet18: expected input [N, 3, H, W], got ", shape_str(input.shape()));
-  Tensor x = relu(bn1->forward(conv1->forward(input)));
-  x = layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
-  return fc->forward(global_avg_pool2d(x).flatten(1));
+  Tensor x = relu((*bn1)((*conv1)(input)));
+  x = (*layer4)((*layer3)((*layer2)((*layer1)(x))));
+  return (*fc)(global_avg_pool2d(x).flatten(1));
 }
 
 }  // namespace minidl::models

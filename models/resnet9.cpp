@@ -19,9 +19,9 @@ ResNet9Layer::ResNet9Layer(int64_t in_channels, int64_t out_channels, bool resid
 }
 
 Tensor ResNet9Layer::forward(const Tensor& input) {
-  Tensor y = conv->forward(input);
+  Tensor y = (*conv)(input);
   if (!res1) return y;
-  return y + res2->forward(res1->forward(y));
+  return y + (*res2)((*res1)(y));
 }
 
 ResNet9::ResNet9(ResNet9Options options) : Module("ResNet9"), options_(options) {
@@ -37,9 +37,9 @@ ResNet9::ResNet9(ResNet9Options options) : Module("ResNet9"), options_(options) 
 Tensor ResNet9::forward(const Tensor& input) {
   MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3 && input.size(2) >= 8 && input.size(3) >= 8, ShapeError,
                "ResNet9: expected input [N, 3, H, W] with H, W >= 8, got ", shape_str(input.shape()));
-  Tensor x = layer3->forward(layer2->forward(layer1->forward(prep->forward(input))));
+  Tensor x = (*layer3)((*layer2)((*layer1)((*prep)(input))));
   x = max(x.flatten(2), 2);  // global max pool: [N, C, H*W] -> [N, C]
-  return fc->forward(x) * options_.scale;
+  return (*fc)(x)*options_.scale;
 }
 
 }  // namespace minidl::models

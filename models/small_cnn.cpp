@@ -28,7 +28,7 @@ SmallCNN::SmallCNN(SmallCNNOptions options) : Module("SmallCNN"), options_(optio
 Tensor SmallCNN::forward(const Tensor& input) {
   MINIDL_CHECK(input.dim() == 4 && input.size(1) == 3 && input.size(2) == 32 && input.size(3) == 32,
                ShapeError, "SmallCNN: expected input [N, 3, 32, 32], got ", shape_str(input.shape()));
-  return classifier->forward(features->forward(input).flatten(1));
+  return (*classifier)((*features)(input).flatten(1));
 }
 
 }  // namespace minidl::models
