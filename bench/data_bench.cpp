@@ -21,18 +21,18 @@ namespace {
 constexpr int64_t kBatch = 128;
 const char* const kModes[] = {"none", "crop,flip", "crop,flip,jitter", "resized-crop,flip,jitter"};
 
-const Dataset& synthetic() {
-  static const Dataset data = [] {
+const ImageDataset& synthetic() {
+  static const ImageDataset data = [] {
     Generator g(1);
     const int64_t n = 10000;
-    return Dataset(randint(0, 256, {n, 3, 32, 32}, {.dtype = DType::UInt8}, &g),
+    return ImageDataset(randint(0, 256, {n, 3, 32, 32}, {.dtype = DType::UInt8}, &g),
                    randint(0, 10, {n}, {.dtype = DType::Int64}, &g), 10);
   }();
   return data;
 }
 
-const Dataset* real_cifar() {
-  static const std::optional<Dataset> data = []() -> std::optional<Dataset> {
+const ImageDataset* real_cifar() {
+  static const std::optional<ImageDataset> data = []() -> std::optional<ImageDataset> {
     const char* dir = std::getenv("CIFAR10_DIR");
     if (dir == nullptr || *dir == '\0') return std::nullopt;
     return load_cifar10(dir, CifarSplit::Train);
@@ -41,15 +41,15 @@ const Dataset* real_cifar() {
 }
 
 // range(0): augmentation mode (kModes; "none" still normalizes), range(1): CPU threads.
-void run_pipeline(benchmark::State& state, const Dataset& data, const Device& device) {
-  Augment config = Augment::parse(kModes[state.range(0)]);
+void run_pipeline(benchmark::State& state, const ImageDataset& data, const Device& device) {
+  Augment config = Augment::parse(kModes[state.range(0)]).with(Normalization::cifar10());
   config.cpu_threads = static_cast<int>(state.range(1));
   DataLoader loader(data, {.batch_size = kBatch, .seed = 0, .drop_last = true, .device = device});
   Generator generator(7, device);
   auto step = [&] {
     std::optional<Batch> batch = loader.next();
     if (!batch) batch = loader.next();  // next epoch
-    const Tensor x = augment(batch->images, config, generator);
+    const Tensor x = augment(batch->input, config, generator);
     if (device.is_cuda()) Stream::current(device).synchronize();
     benchmark::DoNotOptimize(x.data_ptr());
   };
@@ -62,7 +62,7 @@ void run_pipeline(benchmark::State& state, const Dataset& data, const Device& de
 void BM_PipelineCpu(benchmark::State& state) { run_pipeline(state, synthetic(), Device::cpu()); }
 
 void BM_PipelineCpuCifar10(benchmark::State& state) {
-  const Dataset* data = real_cifar();
+  const ImageDataset* data = real_cifar();
   if (data == nullptr) {
     state.SkipWithError("CIFAR10_DIR is not set");
     for (auto _ : state) {}
@@ -77,13 +77,13 @@ void BM_PipelineCuda(benchmark::State& state) {
     for (auto _ : state) {}
     return;
   }
-  const Dataset* real = real_cifar();
+  const ImageDataset* real = real_cifar();
   run_pipeline(state, real != nullptr ? *real : synthetic(), Device::cuda());
 }
 
 // Augmentation alone on one resident batch: the per-image cost inside the pipeline.
 void BM_AugmentOnlyCpu(benchmark::State& state) {
-  Augment config = Augment::parse(kModes[state.range(0)]);
+  Augment config = Augment::parse(kModes[state.range(0)]).with(Normalization::cifar10());
   config.cpu_threads = static_cast<int>(state.range(1));
   const Tensor images = synthetic().images().narrow(0, 0, kBatch).contiguous();
   Generator generator(7);

@@ -5,3 +5,6 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 2 REQUIRED CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+# libpng and libjpeg-turbo decode ImageFolder's images (data/image_codec.cpp).
+find_package(PNG REQUIRED)
+find_package(JPEG REQUIRED)

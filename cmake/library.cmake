@@ -19,7 +19,7 @@ target_include_directories(minidl PUBLIC
   $<INSTALL_INTERFACE:include/minidl>)
 target_compile_features(minidl PUBLIC cxx_std_20)
 target_link_libraries(minidl PRIVATE Threads::Threads OpenMP::OpenMP_CXX PkgConfig::OPENBLAS
-  nlohmann_json::nlohmann_json)
+  nlohmann_json::nlohmann_json PNG::PNG JPEG::JPEG)
 
 set(MINIDL_WARNINGS -Wall -Wextra)
 if(MINIDL_WERROR)

@@ -64,6 +64,14 @@ Augment Augment::parse(std::string_view names) {
   return config;
 }
 
+Augment Augment::with(const Normalization& n) const {
+  Augment out = *this;
+  out.normalize = true;
+  out.mean = n.mean;
+  out.std = n.std;
+  return out;
+}
+
 std::string Augment::str() const {
   std::vector<std::string> on;
   if (crop) on.emplace_back(padding_mode == CropPadding::Zeros ? "crop" : "crop-reflect");
@@ -110,6 +118,9 @@ kernels::AugmentParams augment_params(const Augment& c, const Shape& image_shape
     jitter_range(c.contrast, "contrast", &p.contrast, &p.contrast_min, &p.contrast_range);
     jitter_range(c.saturation, "saturation", &p.saturation, &p.saturation_min, &p.saturation_range);
   }
+  MINIDL_CHECK(!c.normalize || !c.mean.empty() || !c.std.empty(), ValueError,
+               "augment: normalization has no statistics: set them with Augment::with(data::Normalization::cifar10()) "
+               "(or another preset), with data::channel_stats(training_set), or turn normalize off");
   if (c.normalize)
     MINIDL_CHECK(
         static_cast<int32_t>(c.mean.size()) == p.channels && static_cast<int32_t>(c.std.size()) == p.channels,

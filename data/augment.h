@@ -10,6 +10,7 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
+#include "data/normalization.h"
 #include "kernels/math/augment.h"
 
 namespace minidl::data {
@@ -29,9 +30,10 @@ struct Augment {
   double flip_prob = 0.5;
   bool jitter = false;  ///< factors uniform in [max(0, 1 - x), 1 + x]; x = 0 turns one off
   double brightness = 0.4, contrast = 0.4, saturation = 0.4;
-  bool normalize = true;                             ///< (x/255 - mean) / std per channel, else x/255
-  std::vector<double> mean{0.4914, 0.4822, 0.4465};  ///< CIFAR-10's
-  std::vector<double> std{0.2470, 0.2435, 0.2616};
+  bool normalize = true;  ///< (x/255 - mean) / std per channel, else x/255
+  /// Per channel; empty until set (with(), or directly): normalizing without them is a
+  /// ValueError, so no data set is silently normalized with another's statistics.
+  std::vector<double> mean, std;
   int cpu_threads = 0;  ///< OpenMP threads of the CPU backend; 0: OpenMP's default
 
   /// Comma-separated names of known_names(); "" and "none" mean no augmentation. Unknown
@@ -41,6 +43,8 @@ struct Augment {
   static const std::vector<std::string>& known_names();
   /// The names of what is on, comma-separated ("none" when nothing).
   std::string str() const;
+  /// A copy normalizing with `n` (e.g. Normalization::cifar10(), or channel_stats(train_set)).
+  Augment with(const Normalization& n) const;
 };
 
 /// The kernel parameters of `config` for images of shape [C, H, W] (checked).

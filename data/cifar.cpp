@@ -72,7 +72,7 @@ CifarFormat cifar100_format(Cifar100Labels labels) {
                                         : CifarFormat{2, 0, 20, "CIFAR-100"};
 }
 
-Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
+ImageDataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
                          std::vector<std::string> class_names, int64_t expected_records) {
   check_format(format);
   MINIDL_CHECK(!paths.empty(), ValueError, format.name, ": no files to read");
@@ -95,17 +95,17 @@ Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarForma
                    label_data + next);
     next += counts[f];
   }
-  return Dataset(images, labels, format.num_classes, std::move(class_names));
+  return ImageDataset(images, labels, format.num_classes, std::move(class_names));
 }
 
-Dataset parse_cifar_records(const std::string& bytes, const std::string& source, const CifarFormat& format) {
+ImageDataset parse_cifar_records(const std::string& bytes, const std::string& source, const CifarFormat& format) {
   check_format(format);
   const int64_t count = records_in(bytes.size(), source, format, 0);
   const Tensor images = empty({count, 3, 32, 32}, {.dtype = DType::UInt8});
   const Tensor labels = empty({count}, {.dtype = DType::Int64});
   decode_records(bytes.data(), count, source, format, static_cast<uint8_t*>(images.data_ptr()),
                  labels.data<int64_t>());
-  return Dataset(images, labels, format.num_classes);
+  return ImageDataset(images, labels, format.num_classes);
 }
 
 std::vector<std::string> read_class_names(const std::string& path) {
@@ -128,7 +128,7 @@ std::vector<std::string> names_if_complete(const fs::path& file, int num_classes
 }
 }  // namespace
 
-Dataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions options) {
+ImageDataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions options) {
   const fs::path root(dir);
   std::vector<std::string> paths;
   if (split == CifarSplit::Train)
@@ -140,7 +140,7 @@ Dataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions 
                           options.allow_subset ? 0 : 10000);
 }
 
-Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels, CifarLoadOptions options) {
+ImageDataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels, CifarLoadOptions options) {
   const fs::path root(dir);
   const CifarFormat format = cifar100_format(labels);
   const char* names = labels == Cifar100Labels::Fine ? "fine_label_names.txt" : "coarse_label_names.txt";

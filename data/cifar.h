@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace minidl::data {
 
@@ -38,18 +38,18 @@ CifarFormat cifar100_format(Cifar100Labels labels);
 /// and hold a positive whole number of records (exactly `expected_records` when that is
 /// positive); then every label must be in range. Violations throw IOError naming the file (and
 /// the record index for a bad label).
-Dataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
+ImageDataset read_cifar_files(const std::vector<std::string>& paths, const CifarFormat& format,
                          std::vector<std::string> class_names = {}, int64_t expected_records = 0);
 
 /// The records held in `bytes` (one file's contents; `source` names it in errors), with the
 /// checks of read_cifar_files. The in-memory entry point the fuzz target drives.
-Dataset parse_cifar_records(const std::string& bytes, const std::string& source, const CifarFormat& format);
+ImageDataset parse_cifar_records(const std::string& bytes, const std::string& source, const CifarFormat& format);
 
 /// CIFAR-10 from `dir` (data_batch_1..5.bin or test_batch.bin), class names from batches.meta.txt
 /// when present: 50,000 training or 10,000 test images.
-Dataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions options = {});
+ImageDataset load_cifar10(const std::string& dir, CifarSplit split, CifarLoadOptions options = {});
 /// CIFAR-100 from `dir` (train.bin or test.bin), names from fine/coarse_label_names.txt when present.
-Dataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels = Cifar100Labels::Fine,
+ImageDataset load_cifar100(const std::string& dir, CifarSplit split, Cifar100Labels labels = Cifar100Labels::Fine,
                       CifarLoadOptions options = {});
 
 /// The non-empty lines of a text file (trailing whitespace removed); empty when it does not exist.

@@ -1,136 +1,95 @@
-// Dataset construction checks, device moves, gathers (memcpy per sample on the CPU, the
-// index_select kernel on CUDA) and the subset helpers.
+// Collation by stacking, the default batch of a Dataset (get() per index), and TensorDataset.
 #include "data/dataset.h"
 
 #include <cstring>
-#include <utility>
 
-#include "kernels/shape.h"
+#include "core/autograd.h"
+#include "core/ops/shape.h"
 
 namespace minidl::data {
 namespace {
 
-void check_indices(const std::vector<int64_t>& indices, int64_t size) {
-  for (std::size_t j = 0; j < indices.size(); ++j)
-    MINIDL_CHECK(indices[j] >= 0 && indices[j] < size, ValueError, "dataset: index ", indices[j],
-                 " at position ", j, " is out of range for a dataset of ", size, " samples");
-}
-
-std::vector<int64_t> host_labels(const Dataset& dataset) {
-  return dataset.labels().to(Device::cpu()).to_vector<int64_t>();
+// Examples' tensors `pick(e)` stacked into [count, ...]: bytes copied on the CPU, cat of
+// unsqueezed views elsewhere.
+template <typename Pick> Tensor stack(const std::vector<Example>& examples, const char* what, Pick pick) {
+  const Tensor& first = pick(examples.front());
+  MINIDL_CHECK(first.defined(), ValueError, "collate: example 0 has no ", what);
+  for (std::size_t i = 1; i < examples.size(); ++i) {
+    const Tensor& t = pick(examples[i]);
+    MINIDL_CHECK(t.defined(), ValueError, "collate: example ", i, " has no ", what);
+    MINIDL_CHECK(t.shape() == first.shape(), ShapeError, "collate: example ", i, "'s ", what, " is ",
+                 shape_str(t.shape()), " but example 0's is ", shape_str(first.shape()));
+    MINIDL_CHECK(t.dtype() == first.dtype() && t.device() == first.device(), DTypeError, "collate: example ", i,
+                 "'s ", what, " is ", t.dtype(), " on ", t.device(), " but example 0's is ", first.dtype(), " on ",
+                 first.device());
+  }
+  Shape shape{static_cast<int64_t>(examples.size())};
+  shape.insert(shape.end(), first.shape().begin(), first.shape().end());
+  autograd::NoGradGuard no_grad;
+  if (!first.device().is_cpu()) {
+    std::vector<Tensor> rows;
+    for (const Example& e : examples) rows.push_back(pick(e).unsqueeze(0));
+    return cat(rows, 0);
+  }
+  Tensor out = empty(shape, {.dtype = first.dtype()});
+  const std::size_t bytes = first.nbytes();
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    const Tensor row = pick(examples[i]).contiguous();
+    if (bytes > 0) std::memcpy(static_cast<char*>(out.data_ptr()) + i * bytes, row.data_ptr(), bytes);
+  }
+  return out;
 }
 
 }  // namespace
 
-Dataset::Dataset(Tensor images, Tensor labels, int64_t num_classes, std::vector<std::string> class_names)
-    : num_classes_(num_classes), class_names_(std::move(class_names)) {
-  MINIDL_CHECK(images.dtype() == DType::UInt8 && labels.dtype() == DType::Int64, DTypeError,
-               "dataset: expected uint8 images and int64 labels, got ", images.dtype(), " and ",
-               labels.dtype());
-  MINIDL_CHECK(images.dim() == 4 && labels.dim() == 1 && images.size(0) == labels.size(0), ShapeError,
-               "dataset: expected images [N, C, H, W] and labels [N], got ", shape_str(images.shape()),
-               " and ", shape_str(labels.shape()));
-  MINIDL_CHECK(images.device() == labels.device(), DeviceError, "dataset: images on ", images.device(),
-               " but labels on ", labels.device());
-  MINIDL_CHECK(num_classes > 0, ValueError, "dataset: expected at least one class, got ", num_classes);
-  MINIDL_CHECK(class_names_.empty() || static_cast<int64_t>(class_names_.size()) == num_classes, ValueError,
-               "dataset: ", class_names_.size(), " class names for ", num_classes, " classes");
-  images_ = images.contiguous();
-  labels_ = labels.contiguous();
-  if (labels_.device().is_cpu()) {
-    const int64_t* values = labels_.data<int64_t>();
-    for (int64_t i = 0; i < labels_.numel(); ++i)
-      MINIDL_CHECK(values[i] >= 0 && values[i] < num_classes, ValueError, "dataset: sample ", i,
-                   " has label ", values[i], ", expected 0 to ", num_classes - 1);
-  }
+void check_indices(const std::vector<int64_t>& indices, int64_t size) {
+  for (std::size_t j = 0; j < indices.size(); ++j)
+    MINIDL_CHECK(indices[j] >= 0 && indices[j] < size, ValueError, "dataset: index ", indices[j], " at position ",
+                 j, " is out of range for a dataset of ", size, " samples");
 }
 
-Shape Dataset::image_shape() const {
-  return images_.defined() ? Shape(images_.shape().begin() + 1, images_.shape().end()) : Shape{};
-}
-
-Dataset Dataset::to(const Device& device) const {
-  if (device == this->device()) return *this;
-  Dataset moved = *this;
-  moved.images_ = images_.to(device);
-  moved.labels_ = labels_.to(device);
-  return moved;
-}
-
-Batch Dataset::gather(const std::vector<int64_t>& indices) const {
-  check_indices(indices, size());
-  const auto count = static_cast<int64_t>(indices.size());
-  Shape shape = images_.shape();
-  shape[0] = count;
-  Batch batch{empty(shape, {.dtype = DType::UInt8, .device = device()}),
-              empty({count}, {.dtype = DType::Int64, .device = device()})};
-  if (count == 0) return batch;
-  if (device().is_cpu()) {
-    const std::size_t bytes = images_.nbytes() / static_cast<std::size_t>(size());
-    const auto* src = static_cast<const uint8_t*>(images_.data_ptr());
-    auto* dst = static_cast<uint8_t*>(batch.images.data_ptr());
-    const int64_t* labels = labels_.data<int64_t>();
-    int64_t* out_labels = batch.labels.data<int64_t>();
-    for (int64_t j = 0; j < count; ++j) {
-      const int64_t i = indices[static_cast<std::size_t>(j)];
-      std::memcpy(dst + static_cast<std::size_t>(j) * bytes, src + static_cast<std::size_t>(i) * bytes,
-                  bytes);
-      out_labels[j] = labels[i];
-    }
-  } else {
-    const Tensor index = from_vector(indices, {count}, device());
-    kernels::index_select(images_, 0, index, batch.images);
-    kernels::index_select(labels_, 0, index, batch.labels);
-  }
+Batch collate(const std::vector<Example>& examples) {
+  if (examples.empty()) return {};
+  Batch batch;
+  batch.input = stack(examples, "input", [](const Example& e) -> const Tensor& { return e.input; });
+  batch.target = stack(examples, "target", [](const Example& e) -> const Tensor& { return e.target; });
+  const std::size_t more = examples.front().more_inputs.size();
+  for (std::size_t i = 1; i < examples.size(); ++i)
+    MINIDL_CHECK(examples[i].more_inputs.size() == more, ShapeError, "collate: example ", i, " has ",
+                 examples[i].more_inputs.size(), " more inputs but example 0 has ", more);
+  for (std::size_t k = 0; k < more; ++k)
+    batch.more_inputs.push_back(
+        stack(examples, "more input", [k](const Example& e) -> const Tensor& { return e.more_inputs[k]; }));
   return batch;
 }
 
-Dataset subset(const Dataset& dataset, const std::vector<int64_t>& indices) {
-  Batch picked = dataset.gather(indices);
-  return Dataset(std::move(picked.images), std::move(picked.labels), dataset.num_classes(),
-                 dataset.class_names());
+Batch Dataset::get_batch(const std::vector<int64_t>& indices) const {
+  check_indices(indices, size());
+  std::vector<Example> examples;
+  examples.reserve(indices.size());
+  for (const int64_t i : indices) examples.push_back(get(i));
+  return collate(examples);
 }
 
-Dataset first_per_class(const Dataset& dataset, int64_t per_class) {
-  MINIDL_CHECK(per_class >= 0, ValueError, "first_per_class: expected a count >= 0, got ", per_class);
-  const std::vector<int64_t> labels = host_labels(dataset);
-  std::vector<int64_t> taken(static_cast<std::size_t>(dataset.num_classes()), 0), indices;
-  for (std::size_t i = 0; i < labels.size(); ++i)
-    if (taken[static_cast<std::size_t>(labels[i])]++ < per_class) indices.push_back(static_cast<int64_t>(i));
-  return subset(dataset, indices);
+TensorDataset::TensorDataset(Tensor inputs, Tensor targets)
+    : inputs_(inputs.detach().contiguous()), targets_(targets.detach().contiguous()) {
+  MINIDL_CHECK(inputs_.dim() >= 1 && targets_.dim() >= 1 && inputs_.size(0) == targets_.size(0), ShapeError,
+               "TensorDataset: expected inputs [N, ...] and targets [N, ...], got ", shape_str(inputs_.shape()),
+               " and ", shape_str(targets_.shape()));
+  MINIDL_CHECK(inputs_.device() == targets_.device(), DeviceError, "TensorDataset: inputs on ", inputs_.device(),
+               " but targets on ", targets_.device());
 }
 
-Dataset select_classes(const Dataset& dataset, const std::vector<int64_t>& classes) {
-  MINIDL_CHECK(!classes.empty(), ValueError, "select_classes: expected at least one class");
-  std::vector<int64_t> new_label(static_cast<std::size_t>(dataset.num_classes()), -1);
-  std::vector<std::string> names;
-  for (std::size_t k = 0; k < classes.size(); ++k) {
-    const int64_t c = classes[k];
-    MINIDL_CHECK(c >= 0 && c < dataset.num_classes(), ValueError, "select_classes: class ", c,
-                 " is out of range for ", dataset.num_classes(), " classes");
-    MINIDL_CHECK(new_label[static_cast<std::size_t>(c)] < 0, ValueError, "select_classes: class ", c,
-                 " is listed twice");
-    new_label[static_cast<std::size_t>(c)] = static_cast<int64_t>(k);
-    if (!dataset.class_names().empty()) names.push_back(dataset.class_names()[static_cast<std::size_t>(c)]);
-  }
-  const std::vector<int64_t> labels = host_labels(dataset);
-  std::vector<int64_t> indices, relabelled;
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const int64_t label = new_label[static_cast<std::size_t>(labels[i])];
-    if (label < 0) continue;
-    indices.push_back(static_cast<int64_t>(i));
-    relabelled.push_back(label);
-  }
-  Batch picked = dataset.gather(indices);
-  const auto count = static_cast<int64_t>(relabelled.size());
-  return Dataset(std::move(picked.images), from_vector(relabelled, {count}, dataset.device()),
-                 static_cast<int64_t>(classes.size()), std::move(names));
+Example TensorDataset::get(int64_t index) const {
+  check_indices({index}, size());
+  return {inputs_.select(0, index), targets_.select(0, index)};
 }
 
-std::vector<int64_t> class_counts(const Dataset& dataset) {
-  std::vector<int64_t> counts(static_cast<std::size_t>(dataset.num_classes()), 0);
-  for (const int64_t label : host_labels(dataset)) ++counts[static_cast<std::size_t>(label)];
-  return counts;
+Batch TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
+  check_indices(indices, size());
+  autograd::NoGradGuard no_grad;
+  const Tensor index = from_vector(indices, {static_cast<int64_t>(indices.size())}, device());
+  return {index_select(inputs_, 0, index), index_select(targets_, 0, index)};
 }
 
 }  // namespace minidl::data

@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -121,16 +122,19 @@ struct DataLoader::Worker {
   }
 };
 
-DataLoader::DataLoader(Dataset dataset, LoaderOptions options)
+DataLoader::DataLoader(ImageDataset dataset, LoaderOptions options)
+    : DataLoader(std::make_shared<const ImageDataset>(std::move(dataset)), std::move(options)) {}
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
+  MINIDL_CHECK(dataset_ != nullptr, ValueError, "DataLoader: no dataset (a null pointer)");
   MINIDL_CHECK(options_.batch_size > 0, ValueError, "DataLoader: batch_size must be positive, got ",
                options_.batch_size);
   MINIDL_CHECK(options_.prefetch >= 1, ValueError, "DataLoader: prefetch must be at least 1, got ",
                options_.prefetch);
-  MINIDL_CHECK(dataset_.images().defined(), ValueError,
-               "DataLoader: the dataset is empty (default-constructed)");
-  MINIDL_CHECK(dataset_.device().is_cpu() || dataset_.device() == options_.device, DeviceError,
-               "DataLoader: a dataset on ", dataset_.device(), " can only be loaded to that device, not to ",
+  MINIDL_CHECK(dataset_->size() > 0, ValueError, "DataLoader: the dataset is empty");
+  MINIDL_CHECK(dataset_->device().is_cpu() || dataset_->device() == options_.device, DeviceError,
+               "DataLoader: a dataset on ", dataset_->device(), " can only be loaded to that device, not to ",
                options_.device);
   check_device(options_.device);
 }
@@ -138,14 +142,14 @@ DataLoader::DataLoader(Dataset dataset, LoaderOptions options)
 DataLoader::~DataLoader() { stop(); }
 
 int64_t DataLoader::num_batches() const {
-  const int64_t n = dataset_.size(), b = options_.batch_size;
+  const int64_t n = dataset_->size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
 std::vector<int64_t> DataLoader::batch_indices(int64_t epoch, int64_t index) const {
   MINIDL_CHECK(index >= 0 && index < num_batches(), ValueError, "DataLoader: batch ", index,
                " does not exist in an epoch of ", num_batches(), " batches");
-  const int64_t n = dataset_.size(), first = index * options_.batch_size;
+  const int64_t n = dataset_->size(), first = index * options_.batch_size;
   const int64_t last = std::min(n, first + options_.batch_size);
   if (!options_.shuffle) {
     std::vector<int64_t> indices;
@@ -157,26 +161,45 @@ std::vector<int64_t> DataLoader::batch_indices(int64_t epoch, int64_t index) con
 }
 
 namespace {
-// A transform works on the batch where the dataset keeps it; the loader alone moves batches to
-// the device (a CUDA tensor here would be read as host memory by the pinned staging copy).
-void check_transformed(const Batch& b, const Device& expected, int64_t epoch, int64_t batch) {
-  for (const auto& [what, t] : {std::pair<const char*, const Tensor&>{"images", b.images}, {"labels", b.labels}})
-    MINIDL_CHECK(!t.defined() || t.device() == expected, DeviceError, "DataLoader: the transform returned ",
-                 what, " on ", t.device(), " for batch ", batch, " of epoch ", epoch, "; it must return them on ",
+// Every tensor of a batch, named for messages.
+std::vector<std::pair<std::string, Tensor*>> tensors_of(Batch& b) {
+  std::vector<std::pair<std::string, Tensor*>> all{{"input", &b.input}, {"target", &b.target}};
+  for (std::size_t k = 0; k < b.more_inputs.size(); ++k)
+    all.emplace_back("more_inputs[" + std::to_string(k) + "]", &b.more_inputs[k]);
+  return all;
+}
+
+// A transform or collate works on the batch where the dataset keeps it; the loader alone moves
+// batches to the device (a CUDA tensor here would be read as host memory by the pinned staging copy).
+void check_on(Batch& b, const Device& expected, const char* who, int64_t epoch, int64_t batch) {
+  for (const auto& [what, t] : tensors_of(b))
+    MINIDL_CHECK(!t->defined() || t->device() == expected, DeviceError, "DataLoader: the ", who, " returned ",
+                 what, " on ", t->device(), " for batch ", batch, " of epoch ", epoch, "; it must return it on ",
                  expected, " (the dataset's device): the loader copies each batch to options.device itself");
+}
+
+// The batch of `indices`: the dataset's own get_batch, or get() each and the user's collate.
+Batch load_batch(const Dataset& dataset, const LoaderOptions& options, const std::vector<int64_t>& indices,
+                 int64_t epoch, int64_t batch) {
+  if (!options.collate) return dataset.get_batch(indices);
+  std::vector<Example> examples;
+  for (const int64_t i : indices) examples.push_back(dataset.get(i));
+  Batch out = options.collate(std::move(examples));
+  check_on(out, dataset.device(), "collate function", epoch, batch);
+  return out;
 }
 }  // namespace
 
 void DataLoader::start() {
   auto worker = std::make_unique<Worker>();
   Worker& w = *worker;
-  const bool to_cuda = options_.device.is_cuda() && dataset_.device().is_cpu();
+  const bool to_cuda = options_.device.is_cuda() && dataset_->device().is_cpu();
   if (to_cuda) w.copy_stream = Stream::create(options_.device);
   const auto capacity = static_cast<std::size_t>(options_.prefetch);
   w.thread = std::thread([this, &w, to_cuda, capacity, epoch = epoch_, batch = batch_]() mutable {
     try {
       if (options_.device.is_cuda()) set_current_cuda_device(options_.device.index);
-      const int64_t batches = num_batches(), n = dataset_.size(), size = options_.batch_size;
+      const int64_t batches = num_batches(), n = dataset_->size(), size = options_.batch_size;
       for (;; ++epoch, batch = 0) {
         std::vector<int64_t> order;
         if (options_.shuffle) order = epoch_permutation(n, options_.seed, epoch);
@@ -185,29 +208,33 @@ void DataLoader::start() {
           for (int64_t i = batch * size; i < std::min(n, (batch + 1) * size); ++i)
             indices.push_back(options_.shuffle ? order[static_cast<std::size_t>(i)] : i);
           Item item;
-          item.batch = dataset_.gather(indices);
+          item.batch = load_batch(*dataset_, options_, indices, epoch, batch);
           if (options_.transform) {
             item.batch = options_.transform(std::move(item.batch), BatchInfo{epoch, batch});
-            check_transformed(item.batch, dataset_.device(), epoch, batch);
+            check_on(item.batch, dataset_->device(), "transform", epoch, batch);
           }
           if (to_cuda) {
             w.retire_copies(capacity + 1);
-            const Batch pinned{pinned_copy(item.batch.images), pinned_copy(item.batch.labels)};
-            const Tensor& src_images = pinned.images;
-            {
-              // The batch's blocks come from the copy stream's own cache, so the copy needs to
-              // wait for nothing; next() records the consumer's stream on them (record_stream),
-              // so that once freed they are reused only after the consumer's work on them.
-              const StreamGuard on_copy_stream(*w.copy_stream);
-              item.batch = {
-                  empty(src_images.shape(), {.dtype = src_images.dtype(), .device = options_.device}),
-                  empty(pinned.labels.shape(), {.dtype = pinned.labels.dtype(), .device = options_.device})};
+            // Every tensor is staged in pinned memory, then copied into blocks of the copy
+            // stream's own cache, so the copy needs to wait for nothing; next() records the
+            // consumer's stream on them (record_stream), so that once freed they are reused
+            // only after the consumer's work on them.
+            Batch pinned;
+            pinned.more_inputs.resize(item.batch.more_inputs.size());
+            const auto pinned_tensors = tensors_of(pinned);
+            const auto batch_tensors = tensors_of(item.batch);
+            for (std::size_t k = 0; k < batch_tensors.size(); ++k) {
+              Tensor& tensor = *batch_tensors[k].second;
+              if (!tensor.defined()) continue;
+              Tensor& staged = *pinned_tensors[k].second;
+              staged = pinned_copy(tensor);
+              {
+                const StreamGuard on_copy_stream(*w.copy_stream);
+                tensor = empty(staged.shape(), {.dtype = staged.dtype(), .device = options_.device});
+              }
+              kernels::cuda::memcpy_async(tensor.data_ptr(), staged.data_ptr(), staged.nbytes(),
+                                          kernels::cuda::CopyKind::HostToDevice, w.copy_stream->handle());
             }
-            namespace cu = kernels::cuda;
-            cu::memcpy_async(item.batch.images.data_ptr(), src_images.data_ptr(), src_images.nbytes(),
-                             cu::CopyKind::HostToDevice, w.copy_stream->handle());
-            cu::memcpy_async(item.batch.labels.data_ptr(), pinned.labels.data_ptr(), pinned.labels.nbytes(),
-                             cu::CopyKind::HostToDevice, w.copy_stream->handle());
             item.ready = std::make_shared<Event>();
             item.ready->record(*w.copy_stream);
             w.in_flight.push_back({pinned, item.ready});
@@ -249,8 +276,8 @@ std::optional<Batch> DataLoader::next() {
   if (item.ready) {
     const Stream consumer = Stream::current(options_.device);
     item.ready->block(consumer);
-    item.batch.images.record_stream(consumer);
-    item.batch.labels.record_stream(consumer);
+    for (const auto& entry : tensors_of(item.batch))
+      if (entry.second->defined()) entry.second->record_stream(consumer);
   }
   ++batch_;
   return std::move(item.batch);

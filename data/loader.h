@@ -1,5 +1,5 @@
-// DataLoader: batches of a Dataset in a per-epoch shuffled order, prepared by a background
-// thread. Epoch e's order is a permutation drawn from (seed, e) alone, so a run resumes exactly
+// DataLoader: batches of any Dataset in a per-epoch shuffled order, prepared by a background
+// thread (the dataset's get_batch, or get() per sample and a collate function). Epoch e's order is a permutation drawn from (seed, e) alone, so a run resumes exactly
 // with set_epoch(e, batch). For a CUDA target the thread gathers into pinned host memory and
 // copies on the loader's own stream; an event hands each batch to the consumer's stream.
 #pragma once
@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace minidl::data {
 
@@ -33,6 +33,9 @@ struct LoaderOptions {
   /// Optional work on each host batch in the background thread, before any device copy (e.g.
   /// CPU augmentation). Its exceptions reach the consumer at that batch's next().
   std::function<Batch(Batch, const BatchInfo&)> transform = nullptr;
+  /// Optional: batches from get() of each sample and this function instead of the dataset's
+  /// get_batch (e.g. padding sequences of different lengths). Runs in the background thread.
+  std::function<Batch(std::vector<Example>)> collate = nullptr;
 };
 
 /// Sample order of an epoch: 0..n-1 shuffled by Fisher-Yates with Philox words from (seed, epoch).
@@ -40,7 +43,11 @@ std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch);
 
 class DataLoader {
  public:
-  DataLoader(Dataset dataset, LoaderOptions options);
+  /// Serves `dataset`, which must outlive nothing: the loader shares it. A dataset on a device
+  /// can only be loaded to that device.
+  DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options);
+  /// The in-memory image set (copied: its tensors are shared, not their bytes).
+  DataLoader(ImageDataset dataset, LoaderOptions options);
   /// Stops the background thread (waiting for its copies in flight); never throws.
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
@@ -60,7 +67,7 @@ class DataLoader {
   /// Indices of the samples of batch `index` of `epoch` (what the background thread gathers).
   std::vector<int64_t> batch_indices(int64_t epoch, int64_t index) const;
 
-  const Dataset& dataset() const { return dataset_; }
+  const Dataset& dataset() const { return *dataset_; }
   const LoaderOptions& options() const { return options_; }
 
  private:
@@ -68,7 +75,7 @@ class DataLoader {
   void start();
   void stop() noexcept;
 
-  Dataset dataset_;
+  std::shared_ptr<const Dataset> dataset_;
   LoaderOptions options_;
   int64_t epoch_ = 0, batch_ = 0;
   std::unique_ptr<Worker> worker_;

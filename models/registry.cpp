@@ -108,3 +108,14 @@ Pretrained load_pretrained(const std::string& name, const std::string& path, con
 }
 
 }  // namespace minidl::models
+
+namespace minidl::models {
+
+void save_weights(const nn::Module& model, const std::string& path) {
+  io::TensorMap tensors;
+  for (const auto& [name, tensor] : model.state_dict())
+    if (tensor.defined()) tensors.emplace(name, tensor);
+  io::save_safetensors(path, tensors, {{"format", "pt"}, {"producer", "minidl"}});
+}
+
+}  // namespace minidl::models

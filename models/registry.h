@@ -51,6 +51,11 @@ struct Pretrained {
 Pretrained load_pretrained(const std::string& name, const std::string& path, const ModelOptions& options = {},
                            const LoadOptions& load = {});
 
+/// Writes the model's weights alone (its state dict: PyTorch's keys, no prefix, BatchNorm's
+/// num_batches_tracked as int64), atomically, as a safetensors file that load_pretrained and
+/// PyTorch's load_state_dict(strict=True) (through scripts/export_torch_weights.py to-torch) accept.
+void save_weights(const nn::Module& model, const std::string& path);
+
 /// The renaming load_pretrained applies; ValueError if two keys end up with the same name.
 nn::StateDict rename_keys(const nn::StateDict& state,
                           const std::map<std::string, std::string>& rename_prefixes);

@@ -6,8 +6,13 @@ Run with Debian's python3-torch (/usr/bin/python3); the safetensors package is n
 the format is written by hand: 8-byte little-endian header length, JSON header, raw data.
 
   export_torch_weights.py to-safetensors model.pt out.safetensors [--strip-prefix module.]
-  export_torch_weights.py to-torch in.safetensors out.pt
+  export_torch_weights.py to-torch in.safetensors out.pt [--model-only]
   export_torch_weights.py param-counts
+
+--model-only takes a minidl training checkpoint (cifar10_train --checkpoint) and keeps only
+the model's tensors, with their "model." prefix stripped, so that
+torch.nn.Module.load_state_dict(strict=True) accepts the file; cifar10_train --save-model
+writes such a weights-only file directly.
 
 BatchNorm's num_batches_tracked is kept in both directions as an int64 scalar, as PyTorch and
 minidl hold it; to-safetensors adds a zero one where an old checkpoint lacks it, so every
@@ -243,8 +248,21 @@ def to_safetensors(src, dst, strip_prefixes=()):
     return len(renamed)
 
 
-def to_torch(src, dst):
-    tensors, _ = load_safetensors(src)
+def model_only(tensors, metadata):
+    """The model part of a minidl training checkpoint, prefix stripped."""
+    if metadata.get("minidl.format", "").startswith("training-checkpoint"):
+        return collections.OrderedDict((k[len("model."):], t) for k, t in tensors.items() if k.startswith("model."))
+    if any(k.startswith("model.") for k in tensors):
+        return collections.OrderedDict((k[len("model."):], t) for k, t in tensors.items() if k.startswith("model."))
+    return tensors  # already a weights-only file
+
+
+def to_torch(src, dst, keep_model_only=False):
+    tensors, metadata = load_safetensors(src)
+    if keep_model_only:
+        tensors = model_only(tensors, metadata)
+    elif metadata.get("minidl.format", "").startswith("training-checkpoint"):
+        print("note: a training checkpoint; --model-only keeps just the model's weights", file=sys.stderr)
     torch.save(normalize_batch_counts(tensors), dst)
     return len(tensors)
 
@@ -263,12 +281,14 @@ def main(argv=None):
     b = sub.add_parser("to-torch", help="safetensors -> torch.save'd state_dict")
     b.add_argument("src")
     b.add_argument("dst")
+    b.add_argument("--model-only", action="store_true",
+                   help="from a training checkpoint keep only model.* (prefix stripped), for load_state_dict(strict=True)")
     sub.add_parser("param-counts", help="parameter counts of the default twins")
     args = parser.parse_args(argv)
     if args.command == "to-safetensors":
         print(f"{args.dst}: {to_safetensors(args.src, args.dst, args.strip_prefix)} tensors")
     elif args.command == "to-torch":
-        print(f"{args.dst}: {to_torch(args.src, args.dst)} tensors")
+        print(f"{args.dst}: {to_torch(args.src, args.dst, args.model_only)} tensors")
     else:
         for name in ("small_cnn", "resnet9", "resnet18", "mlp"):
             print(f"{name} {count_parameters(build(name))}")

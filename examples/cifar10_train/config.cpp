@@ -195,6 +195,8 @@ std::optional<Config> parse_args(int argc, char** argv, int& exit_code) {
                "let --resume continue with settings that differ from the checkpoint's (not the model)");
   app.add_option("--metrics", c.metrics, "write per-epoch metrics here (JSON lines; --resume continues the file)");
   app.add_option("--report", c.report, "write an HTML report with charts here");
+  app.add_option("--save-model", c.save_model,
+                 "write the trained model's weights alone here (safetensors, PyTorch state_dict keys)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -241,8 +243,11 @@ std::vector<std::string> check_before_work(const Config& c) {
   check_writable("--checkpoint", c.checkpoint);
   check_writable("--metrics", c.metrics);
   check_writable("--report", c.report);
-  const std::pair<const char*, const std::string*> outputs[] = {
-      {"--checkpoint", &c.checkpoint}, {"--metrics", &c.metrics}, {"--report", &c.report}};
+  check_writable("--save-model", c.save_model);
+  const std::pair<const char*, const std::string*> outputs[] = {{"--checkpoint", &c.checkpoint},
+                                                                {"--metrics", &c.metrics},
+                                                                {"--report", &c.report},
+                                                                {"--save-model", &c.save_model}};
   for (std::size_t i = 0; i < std::size(outputs); ++i)
     for (std::size_t j = i + 1; j < std::size(outputs); ++j)
       MINIDL_CHECK(outputs[i].second->empty() || *outputs[i].second != *outputs[j].second, minidl::ValueError,

@@ -40,6 +40,7 @@ struct Config {
   double max_loss_rise = 10;               // stop when the loss exceeds this times its start; 0: never
   bool resume_override = false;            // --resume may change the training settings
   std::string checkpoint, resume, metrics, report;
+  std::string save_model;  // the trained model's weights alone (PyTorch state_dict keys)
 
   /// Flag/value pairs for reports, checkpoints and the resume check.
   std::vector<std::pair<std::string, std::string>> describe() const;
@@ -50,7 +51,7 @@ struct Config {
 std::optional<Config> parse_args(int argc, char** argv, int& exit_code);
 
 /// Checks what parsing cannot: the device exists, --augment parses, every output path
-/// (--checkpoint, --metrics, --report) can be written, and --resume names a readable minidl
+/// (--checkpoint, --metrics, --report, --save-model) can be written, and --resume names a readable minidl
 /// checkpoint whose settings agree with this run's (see resume_conflicts). Throws
 /// minidl::ValueError / IOError naming the flag; runs before any data is read. Returns the
 /// settings --resume-override lets differ from the checkpoint's (to be reported).

@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
     if (config->threads) minidl::set_num_threads(*config->threads);
     namespace data = minidl::data;
     const data::CifarLoadOptions strictness{.allow_subset = config->subset_data};
-    data::Dataset train = data::load_cifar10(dir, data::CifarSplit::Train, strictness);
-    data::Dataset test = data::load_cifar10(dir, data::CifarSplit::Test, strictness);
+    data::ImageDataset train = data::load_cifar10(dir, data::CifarSplit::Train, strictness);
+    data::ImageDataset test = data::load_cifar10(dir, data::CifarSplit::Test, strictness);
     if (config->train_per_class) train = data::first_per_class(train, *config->train_per_class);
     if (config->test_limit && *config->test_limit < test.size()) {
       std::vector<int64_t> first(static_cast<std::size_t>(*config->test_limit));

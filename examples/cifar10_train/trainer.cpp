@@ -44,15 +44,15 @@ std::vector<std::pair<std::string, std::string>> metadata_of(const Config& c) { 
 
 }  // namespace
 
-Result run(const Config& config, const data::Dataset& train_set, const data::Dataset& test_set,
+Result run(const Config& config, const data::ImageDataset& train_set, const data::ImageDataset& test_set,
            std::ostream& log) {
   const Device device = pick_device(config.device);
   minidl::check_device(device);
   minidl::manual_seed(config.seed);
-  const data::Dataset train_data = train_set.to(device);
-  const data::Dataset test_data = test_set.to(device);
-  const data::Augment augment = data::Augment::parse(config.augment);
-  const data::Augment plain = data::Augment::parse("none");
+  const data::ImageDataset train_data = train_set.to(device);
+  const data::ImageDataset test_data = test_set.to(device);
+  const data::Augment augment = data::Augment::parse(config.augment).with(data::Normalization::cifar10());
+  const data::Augment plain = data::Augment::parse("none").with(data::Normalization::cifar10());
 
   auto model = minidl::models::create(
       config.model,
@@ -146,17 +146,17 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
       }
     };
     while (auto batch = loader.next()) {
-      const Tensor x = data::augment(batch->images, augment, generator);
+      const Tensor x = data::augment(batch->input, augment, generator);
       const Tensor logits = (*model)(x);
       const Tensor loss =
-          minidl::cross_entropy(logits, batch->labels, {.label_smoothing = config.label_smoothing});
+          minidl::cross_entropy(logits, batch->target, {.label_smoothing = config.label_smoothing});
       opt.optimizer->zero_grad();
       loss.backward();
       opt.optimizer->step();
       if (schedule) schedule->step();
       if (ema) ema->update();
       ++state.step;
-      record_steps(step_metrics.add(loss, logits, batch->labels));
+      record_steps(step_metrics.add(loss, logits, batch->target));
     }
     record_steps(step_metrics.flush());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -203,6 +203,7 @@ Result run(const Config& config, const data::Dataset& train_set, const data::Dat
   }
   result.images_per_s = result.train_s > 0 ? static_cast<double>(images_trained) / result.train_s : 0;
   if (!config.report.empty()) train::write_report(config.report, report);
+  if (!config.save_model.empty()) minidl::models::save_weights(*model, config.save_model);
   return result;
 }
 

@@ -7,7 +7,7 @@
 #include <ostream>
 
 #include "config.h"
-#include "data/dataset.h"
+#include "data/image_dataset.h"
 
 namespace cifar10 {
 
@@ -22,7 +22,7 @@ struct Result {
 
 /// Trains on `train` and evaluates on `test` (both uint8 images, any device) as `config` says;
 /// progress goes to `log`.
-Result run(const Config& config, const minidl::data::Dataset& train, const minidl::data::Dataset& test,
+Result run(const Config& config, const minidl::data::ImageDataset& train, const minidl::data::ImageDataset& test,
            std::ostream& log);
 
 }  // namespace cifar10

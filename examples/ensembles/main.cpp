@@ -34,7 +34,7 @@ optim::SGDOptions sgd_options(double lr) {
 }
 
 const data::Augment& crop_flip() {
-  static const data::Augment augment = data::Augment::parse("crop,flip");
+  static const data::Augment augment = data::Augment::parse("crop,flip").with(data::Normalization::cifar10());
   return augment;
 }
 
@@ -58,7 +58,7 @@ class Experiments {
         device_(s.device.empty() ? (cuda_available() ? Device::cuda() : Device::cpu())
                                  : Device::parse(s.device)) {
     const std::string dir = data::cifar10_dir(s.data_dir);
-    data::Dataset train = data::load_cifar10(dir, data::CifarSplit::Train);
+    data::ImageDataset train = data::load_cifar10(dir, data::CifarSplit::Train);
     if (s.train_per_class > 0) train = data::first_per_class(train, s.train_per_class);
     train_set_ = train.to(device_);
     test_set_ = data::load_cifar10(dir, data::CifarSplit::Test).to(device_);
@@ -144,7 +144,7 @@ class Experiments {
     nn::recompute_batch_norm_statistics(*model, [&]() -> std::optional<Tensor> {
       auto batch = statistics_loader.next();
       if (!batch) return std::nullopt;
-      return data::normalize(batch->images, crop_flip());
+      return data::normalize(batch->input, crop_flip());
     });
     const double averaged_accuracy = test_accuracy(*model);
     std::cout << "the same run's EMA weights (decay " << decay << "): test accuracy "
@@ -159,7 +159,7 @@ class Experiments {
     return model;
   }
   double test_accuracy(nn::Module& model) const {
-    return train::evaluate(model, test_set_, data::Augment::parse("none")).accuracy;
+    return train::evaluate(model, test_set_, data::Augment::parse("none").with(data::Normalization::cifar10())).accuracy;
   }
   data::DataLoader loader_for(uint64_t seed) const {
     return data::DataLoader(train_set_, {.seed = seed, .drop_last = true, .device = device_});
@@ -167,7 +167,7 @@ class Experiments {
 
   Settings s_;
   Device device_;
-  data::Dataset train_set_, test_set_;
+  data::ImageDataset train_set_, test_set_;
 };
 
 }  // namespace

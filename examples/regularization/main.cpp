@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     const auto train_set =
         data::first_per_class(data::load_cifar10(dir, data::CifarSplit::Train), s.per_class).to(device);
     const auto test_set = data::load_cifar10(dir, data::CifarSplit::Test).to(device);
-    const auto plain = data::Augment::parse("none");
+    const auto plain = data::Augment::parse("none").with(data::Normalization::cifar10());
     const std::vector<Regularizer> runs = {
         {.name = "none"},
         {.name = "L2 (weight decay 5e-3)", .weight_decay = 5e-3},
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       optim::lr::OneCycleLR schedule(optimizer,
                                      {.max_lr = 0.05, .total_steps = s.epochs * loader.num_batches()});
       train::fit(*model, optimizer, &schedule, loader,
-                 {.epochs = s.epochs, .augment = data::Augment::parse(r.augment)});
+                 {.epochs = s.epochs, .augment = data::Augment::parse(r.augment).with(data::Normalization::cifar10())});
       const double train_acc = train::evaluate(*model, train_set, plain).accuracy;
       const double test_acc = train::evaluate(*model, test_set, plain).accuracy;
       std::cout << std::left << std::setw(34) << r.name << std::fixed << std::setprecision(4) << std::setw(11)

@@ -51,7 +51,7 @@ TEST(Augment, FlippingTwiceIsTheIdentity) {
 
 TEST(Augment, NormalizationInverts) {
   const Tensor images = random_images();
-  Augment c;  // CIFAR-10 mean and std
+  const Augment c = Augment{}.with(Normalization::cifar10());
   const std::vector<float> out = values(normalize(images, c));
   const std::vector<uint8_t> px = pixels(images);
   for (std::size_t i = 0; i < px.size(); ++i) {
@@ -101,7 +101,7 @@ bool matches_shift(const float* out, const uint8_t* img, int pad, bool reflect, 
 
 TEST(Augment, CropsAreShiftsWithinThePaddingAndFlipsHalfTheTime) {
   for (const char* names : {"crop,flip", "crop-reflect,flip"}) {
-    Augment c = Augment::parse(names);
+    Augment c = Augment::parse(names).with(Normalization::cifar10());
     c.normalize = false;
     const int64_t b = 64;
     const Tensor images = random_images(b, 11);
@@ -184,18 +184,18 @@ void expect_jitter_matches_reference(const Augment& c, uint64_t seed) {
 }
 
 TEST(Augment, ColorJitterMatchesAFloat64Reference) {
-  Augment c = Augment::parse("jitter");
+  Augment c = Augment::parse("jitter").with(Normalization::cifar10());
   expect_jitter_matches_reference(c, 21);
   c.brightness = 0.0, c.saturation = 0.0;  // contrast alone
   expect_jitter_matches_reference(c, 22);
-  c = Augment::parse("jitter");
+  c = Augment::parse("jitter").with(Normalization::cifar10());
   c.contrast = 0.0;  // no mean pass
   c.normalize = false;
   expect_jitter_matches_reference(c, 23);
 }
 
 TEST(Augment, SamplesDoNotDependOnTheirBatch) {
-  const Augment c = Augment::parse("crop,flip,jitter");
+  const Augment c = Augment::parse("crop,flip,jitter").with(Normalization::cifar10());
   const Tensor images = random_images(8, 31);
   const std::vector<float> whole = values(augment(images, c, PhiloxSeed{9, 40}));
   // Sample 5 alone, with the offset its slot had: the same values.
@@ -206,7 +206,7 @@ TEST(Augment, SamplesDoNotDependOnTheirBatch) {
 }
 
 TEST(Augment, GeneratorAdvancesByTheBatchBudgetAndReproduces) {
-  const Augment c = Augment::parse("resized-crop,flip,jitter");
+  const Augment c = Augment::parse("resized-crop,flip,jitter").with(Normalization::cifar10());
   const Tensor images = random_images();
   Generator a(77), b(77);
   const std::vector<float> first = values(augment(images, c, a));
@@ -217,7 +217,7 @@ TEST(Augment, GeneratorAdvancesByTheBatchBudgetAndReproduces) {
 }
 
 TEST(Augment, ResizedCropToAnotherSize) {
-  Augment c = Augment::parse("resized-crop");
+  Augment c = Augment::parse("resized-crop").with(Normalization::cifar10());
   c.size = 24;
   Generator g(1);
   const Tensor out = augment(random_images(), c, g);
@@ -225,31 +225,31 @@ TEST(Augment, ResizedCropToAnotherSize) {
 }
 
 TEST(Augment, ParsesTheFlagAndRejectsUnknownNames) {
-  const Augment c = Augment::parse(" crop , flip,jitter");
+  const Augment c = Augment::parse(" crop , flip,jitter").with(Normalization::cifar10());
   EXPECT_TRUE(c.crop && c.flip && c.jitter && !c.resized_crop);
   EXPECT_EQ(c.str(), "crop,flip,jitter");
   EXPECT_EQ(Augment::parse("").str(), "none");
   EXPECT_EQ(Augment::parse("none").str(), "none");
   EXPECT_EQ(Augment::parse("crop-reflect").padding_mode, CropPadding::Reflect);
   try {
-    Augment::parse("crop,rotate");
+    Augment::parse("crop,rotate").with(Normalization::cifar10());
     FAIL() << "no error";
   } catch (const ValueError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("'rotate'"), std::string::npos) << message;
     for (const std::string& name : Augment::known_names()) EXPECT_NE(message.find(name), std::string::npos);
   }
-  EXPECT_THROW(Augment::parse("crop,resized-crop"), ValueError);
+  EXPECT_THROW(Augment::parse("crop,resized-crop").with(Normalization::cifar10()), ValueError);
 }
 
 TEST(Augment, RejectsBadInputs) {
   Generator g;
-  const Augment c = Augment::parse("crop");
+  const Augment c = Augment::parse("crop").with(Normalization::cifar10());
   EXPECT_THROW(augment(zeros({2, 3, 32, 32}), c, g), DTypeError);
   EXPECT_THROW(augment(zeros({3, 32, 32}, {.dtype = DType::UInt8}), c, g), ShapeError);
-  EXPECT_THROW(augment(zeros({2, 1, 32, 32}, {.dtype = DType::UInt8}), Augment::parse("jitter"), g),
+  EXPECT_THROW(augment(zeros({2, 1, 32, 32}, {.dtype = DType::UInt8}), Augment::parse("jitter").with(Normalization::cifar10()), g),
                ValueError);
-  Augment reflect = Augment::parse("crop-reflect");
+  Augment reflect = Augment::parse("crop-reflect").with(Normalization::cifar10());
   reflect.padding = 40;
   EXPECT_THROW(augment(zeros({2, 3, 32, 32}, {.dtype = DType::UInt8}), reflect, g), ValueError);
   Augment bad_std;
@@ -264,18 +264,34 @@ TEST_F(AugmentGpu, CudaGivesTheCpuBits) {
   const Tensor on_gpu = images.to(Device::cuda());
   for (const char* names :
        {"none", "crop,flip", "crop-reflect,flip,jitter", "resized-crop,flip,jitter", "jitter"}) {
-    const Augment c = Augment::parse(names);
+    const Augment c = Augment::parse(names).with(Normalization::cifar10());
     const PhiloxSeed seed{123, 456};
     const Tensor cpu = augment(images, c, seed);
     const Tensor cuda = augment(on_gpu, c, seed).to(Device::cpu());
     ASSERT_EQ(std::memcmp(cpu.data_ptr(), cuda.data_ptr(), cpu.nbytes()), 0) << names;
   }
   for (const bool flip : {false, true}) {
-    const Tensor cpu = normalize(images, Augment{}, flip);
-    const Tensor cuda = normalize(on_gpu, Augment{}, flip).to(Device::cpu());
+    const Tensor cpu = normalize(images, Augment{}.with(Normalization::cifar10()), flip);
+    const Tensor cuda = normalize(on_gpu, Augment{}.with(Normalization::cifar10()), flip).to(Device::cpu());
     ASSERT_EQ(std::memcmp(cpu.data_ptr(), cuda.data_ptr(), cpu.nbytes()), 0) << "flip " << flip;
   }
 }
 
+}  // namespace
+}  // namespace minidl::data
+
+namespace minidl::data {
+namespace {
+TEST(Augment, NormalizingWithoutStatisticsIsAnErrorNamingThePresets) {
+  Generator g(1);
+  try {
+    augment(random_images(2), Augment::parse("flip"), g);
+    FAIL() << "no ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("Normalization::cifar10()"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("channel_stats"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(normalize(random_images(2), raw()));
+}
 }  // namespace
 }  // namespace minidl::data

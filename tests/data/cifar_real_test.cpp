@@ -23,8 +23,8 @@ class CifarReal : public ::testing::Test {
 };
 
 TEST_F(CifarReal, HasTheOfficialCountsPerClass) {
-  const Dataset train = load_cifar10(dir_, CifarSplit::Train);
-  const Dataset test = load_cifar10(dir_, CifarSplit::Test);
+  const ImageDataset train = load_cifar10(dir_, CifarSplit::Train);
+  const ImageDataset test = load_cifar10(dir_, CifarSplit::Test);
   EXPECT_EQ(train.images().shape(), (Shape{50000, 3, 32, 32}));
   EXPECT_EQ(test.images().shape(), (Shape{10000, 3, 32, 32}));
   EXPECT_EQ(class_counts(train), std::vector<int64_t>(10, 5000));
@@ -34,6 +34,15 @@ TEST_F(CifarReal, HasTheOfficialCountsPerClass) {
   EXPECT_EQ(train.class_names(), names);
   EXPECT_EQ(train.labels().to_vector<int64_t>()[0], 6);
   EXPECT_EQ(test.labels().to_vector<int64_t>()[0], 3);
+}
+
+TEST_F(CifarReal, ChannelStatsOfTheTrainingSetAreTheCifar10Preset) {
+  const Normalization measured = channel_stats(load_cifar10(dir_, CifarSplit::Train));
+  const Normalization preset = Normalization::cifar10();
+  for (std::size_t c = 0; c < 3; ++c) {
+    EXPECT_NEAR(measured.mean[c], preset.mean[c], 1e-4) << c;  // the preset is rounded to 4 digits
+    EXPECT_NEAR(measured.std[c], preset.std[c], 1e-4) << c;
+  }
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ class CifarFiles : public ::testing::Test {
   fs::path dir_;
 };
 
-void expect_records(const Dataset& data, int64_t first, const std::vector<int64_t>& labels) {
+void expect_records(const ImageDataset& data, int64_t first, const std::vector<int64_t>& labels) {
   ASSERT_EQ(data.size(), static_cast<int64_t>(labels.size()));
   EXPECT_EQ(data.images().shape(), (Shape{data.size(), 3, 32, 32}));
   EXPECT_EQ(data.labels().to_vector<int64_t>(), labels);
@@ -83,7 +83,7 @@ TEST_F(CifarFiles, ReadsTheTrainAndTestSplitsOfCifar10) {
   write_cifar10_train();
   write("test_batch.bin", 100, 4, {-10});
   write_text("batches.meta.txt", "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n");
-  const Dataset train = load_cifar10(dir_.string(), CifarSplit::Train, kSubset);
+  const ImageDataset train = load_cifar10(dir_.string(), CifarSplit::Train, kSubset);
   std::vector<int64_t> labels;
   for (int64_t r = 0; r < 25; ++r) labels.push_back(r % 10);
   expect_records(train, 0, labels);
@@ -91,7 +91,7 @@ TEST_F(CifarFiles, ReadsTheTrainAndTestSplitsOfCifar10) {
   ASSERT_EQ(train.class_names().size(), 10u);
   EXPECT_EQ(train.class_names()[0], "airplane");
   EXPECT_EQ(train.class_names()[9], "truck");
-  const Dataset test = load_cifar10(dir_.string(), CifarSplit::Test, kSubset);
+  const ImageDataset test = load_cifar10(dir_.string(), CifarSplit::Test, kSubset);
   expect_records(test, 100, {0, 1, 2, 3});
 }
 
@@ -110,8 +110,8 @@ TEST_F(CifarFiles, ReadsCifar100FineOrCoarseLabels) {
     for (int i = 0; i < 100; ++i) s += "fine" + std::to_string(i) + "\n";
     return s;
   }());
-  const Dataset fine = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Fine, kSubset);
-  const Dataset coarse = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Coarse, kSubset);
+  const ImageDataset fine = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Fine, kSubset);
+  const ImageDataset coarse = load_cifar100(dir_.string(), CifarSplit::Train, Cifar100Labels::Coarse, kSubset);
   std::vector<int64_t> fine_labels, coarse_labels;
   for (int64_t r = 0; r < 130; ++r) fine_labels.push_back(r % 100), coarse_labels.push_back(r % 20);
   expect_records(fine, 0, fine_labels);

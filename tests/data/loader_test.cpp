@@ -20,20 +20,20 @@ namespace minidl::data {
 namespace {
 
 // n samples of [1, 2, 2]; every byte of sample i is i % 256, its label that % 7.
-Dataset numbered(int64_t n) {
+ImageDataset numbered(int64_t n) {
   std::vector<uint8_t> px;
   std::vector<int64_t> labels;
   for (int64_t i = 0; i < n; ++i) {
     for (int k = 0; k < 4; ++k) px.push_back(static_cast<uint8_t>(i % 256));
     labels.push_back(i % 256 % 7);
   }
-  return Dataset(from_vector(px, {n, 1, 2, 2}), from_vector(labels, {n}), 7);
+  return ImageDataset(from_vector(px, {n, 1, 2, 2}), from_vector(labels, {n}), 7);
 }
 
 // The sample ids of a batch, checking that its labels belong to them.
 std::vector<int64_t> ids(const Batch& batch) {
-  const std::vector<uint8_t> px = batch.images.to(Device::cpu()).to_vector<uint8_t>();
-  const std::vector<int64_t> labels = batch.labels.to(Device::cpu()).to_vector<int64_t>();
+  const std::vector<uint8_t> px = batch.input.to(Device::cpu()).to_vector<uint8_t>();
+  const std::vector<int64_t> labels = batch.target.to(Device::cpu()).to_vector<int64_t>();
   std::vector<int64_t> out;
   for (std::size_t j = 0; j < labels.size(); ++j) {
     out.push_back(px[4 * j]);
@@ -126,29 +126,29 @@ TEST(DataLoader, SameSeedSameBatchesAndResumeMidEpoch) {
 }
 
 TEST(DataLoader, BatchesEqualADirectGather) {
-  const Dataset data = numbered(30);
+  const ImageDataset data = numbered(30);
   DataLoader loader(data, {.batch_size = 7, .seed = 1});
   for (int64_t k = 0; k < loader.num_batches(); ++k) {
     const Batch got = *loader.next();
     const Batch expected = data.gather(loader.batch_indices(0, k));
-    EXPECT_EQ(got.images.to_vector<uint8_t>(), expected.images.to_vector<uint8_t>());
-    EXPECT_EQ(got.labels.to_vector<int64_t>(), expected.labels.to_vector<int64_t>());
-    EXPECT_EQ(got.images.shape(), expected.images.shape());
+    EXPECT_EQ(got.input.to_vector<uint8_t>(), expected.input.to_vector<uint8_t>());
+    EXPECT_EQ(got.target.to_vector<int64_t>(), expected.target.to_vector<int64_t>());
+    EXPECT_EQ(got.input.shape(), expected.input.shape());
   }
 }
 
 TEST(DataLoader, TransformRunsInTheBackgroundWithItsPosition) {
   LoaderOptions options{.batch_size = 5, .shuffle = false};
   options.transform = [](Batch batch, const BatchInfo& info) {
-    batch.labels = full({batch.labels.size(0)}, static_cast<double>(100 * info.epoch + info.index),
+    batch.target = full({batch.target.size(0)}, static_cast<double>(100 * info.epoch + info.index),
                         {.dtype = DType::Int64});
     return batch;
   };
   DataLoader loader(numbered(10), options);
-  EXPECT_EQ(loader.next()->labels.to_vector<int64_t>()[0], 0);
-  EXPECT_EQ(loader.next()->labels.to_vector<int64_t>()[0], 1);
+  EXPECT_EQ(loader.next()->target.to_vector<int64_t>()[0], 0);
+  EXPECT_EQ(loader.next()->target.to_vector<int64_t>()[0], 1);
   EXPECT_FALSE(loader.next().has_value());
-  EXPECT_EQ(loader.next()->labels.to_vector<int64_t>()[0], 100);
+  EXPECT_EQ(loader.next()->target.to_vector<int64_t>()[0], 100);
 }
 
 TEST(DataLoader, WorkerExceptionsReachTheCaller) {
@@ -190,7 +190,7 @@ TEST(DataLoader, DestructionStopsABlockedOrBusyWorker) {
 TEST(DataLoader, RejectsBadOptions) {
   EXPECT_THROW(DataLoader(numbered(4), {.batch_size = 0}), ValueError);
   EXPECT_THROW(DataLoader(numbered(4), {.prefetch = 0}), ValueError);
-  EXPECT_THROW(DataLoader(Dataset(), {}), ValueError);
+  EXPECT_THROW(DataLoader(ImageDataset(), {}), ValueError);
   if (!cuda_available()) {
     EXPECT_ANY_THROW(DataLoader(numbered(4), {.device = Device::cuda()}));
   }
@@ -199,7 +199,7 @@ TEST(DataLoader, RejectsBadOptions) {
 class LoaderGpu : public test::GpuTest {};
 
 TEST_F(LoaderGpu, PinnedAsyncCopiesDeliverTheCpuBatches) {
-  const Dataset data = numbered(300);
+  const ImageDataset data = numbered(300);
   const LoaderOptions cpu_options{.batch_size = 32, .seed = 5, .prefetch = 2};
   LoaderOptions cuda_options = cpu_options;
   cuda_options.device = Device::cuda();
@@ -209,8 +209,8 @@ TEST_F(LoaderGpu, PinnedAsyncCopiesDeliverTheCpuBatches) {
     while (const std::optional<Batch> expected = on_cpu.next()) {
       const std::optional<Batch> copied = on_gpu.next(), gathered = resident.next();
       ASSERT_TRUE(copied && gathered);
-      EXPECT_TRUE(copied->images.device().is_cuda());
-      EXPECT_TRUE(gathered->labels.device().is_cuda());
+      EXPECT_TRUE(copied->input.device().is_cuda());
+      EXPECT_TRUE(gathered->target.device().is_cuda());
       EXPECT_EQ(ids(*copied), ids(*expected));
       EXPECT_EQ(ids(*gathered), ids(*expected));
     }
@@ -222,7 +222,7 @@ TEST_F(LoaderGpu, PinnedAsyncCopiesDeliverTheCpuBatches) {
 TEST_F(LoaderGpu, TransformReturningCudaTensorsIsRejected) {
   LoaderOptions options{.batch_size = 4, .shuffle = false, .device = Device::cuda()};
   options.transform = [](Batch batch, const BatchInfo&) {
-    batch.images = batch.images.to(Device::cuda());
+    batch.input = batch.input.to(Device::cuda());
     return batch;
   };
   DataLoader loader(numbered(12), options);

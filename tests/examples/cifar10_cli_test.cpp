@@ -9,6 +9,7 @@
 #include <fstream>
 #include <regex>
 
+#include "core/io/safetensors.h"
 #include "support/subprocess.h"
 #include "synthetic_cifar.h"
 
@@ -139,6 +140,21 @@ TEST_F(Cifar10Cli, ResumingAFinishedRunReportsItsRealAccuracy) {
   ASSERT_TRUE(std::regex_search(again.output, resumed, accuracy)) << again.output;
   EXPECT_EQ(resumed[1].str(), trained[1].str()) << again.output;
   EXPECT_NE(again.output.find("is complete (epoch 2 of 2): evaluating it"), std::string::npos) << again.output;
+}
+
+TEST_F(Cifar10Cli, SaveModelWritesTheWeightsAloneWithTheModelsOwnKeys) {
+  const std::string ckpt = path("weights_run.ckpt"), weights = path("weights.safetensors");
+  ASSERT_EQ(run(args({"--checkpoint", ckpt, "--save-model", weights})).code, 0);
+  const auto saved = minidl::io::load_safetensors(weights).tensors;
+  const auto checkpoint = minidl::io::load_safetensors(ckpt).tensors;
+  std::size_t model_keys = 0;
+  for (const auto& [key, tensor] : checkpoint) {
+    if (key.rfind("model.", 0) != 0) continue;
+    ++model_keys;
+    ASSERT_TRUE(saved.count(key.substr(6))) << key;
+    EXPECT_EQ(saved.at(key.substr(6)).to_vector<double>(), tensor.to_vector<double>()) << key;
+  }
+  EXPECT_EQ(saved.size(), model_keys) << "nothing but the model, no prefix";
 }
 
 TEST_F(Cifar10Cli, ADivergingRunStopsNamingStepEpochAndLr) {

@@ -18,7 +18,7 @@ namespace {
 using minidl::Tensor;
 
 // Four classes, each a colour blob in its own quadrant on a noisy background.
-minidl::data::Dataset synthetic(int64_t per_class, unsigned seed) {
+minidl::data::ImageDataset synthetic(int64_t per_class, unsigned seed) {
   const int64_t n = 4 * per_class;
   std::vector<uint8_t> pixels(static_cast<std::size_t>(n * 3 * 32 * 32));
   std::vector<int64_t> labels(static_cast<std::size_t>(n));
