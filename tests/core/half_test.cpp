@@ -12,12 +12,16 @@
 namespace minidl {
 namespace {
 
+// clang before 15 has no _Float16 on x86 (gcc 12 has): the tests that need it skip there.
+#ifdef __FLT16_MANT_DIG__
+#define MINIDL_TEST_HAS_FLOAT16 1
 uint16_t reference_half_bits(float f) {
   const _Float16 h = static_cast<_Float16>(f);
   uint16_t bits;
   std::memcpy(&bits, &h, sizeof bits);
   return bits;
 }
+#endif
 
 float bf16_value(uint16_t bits) {
   const uint32_t u = static_cast<uint32_t>(bits) << 16;
@@ -56,11 +60,16 @@ std::vector<float> sample_floats() {
 }
 
 TEST(Half, FromFloatMatchesCompiler) {
+#ifdef MINIDL_TEST_HAS_FLOAT16
   for (float f : sample_floats())
     ASSERT_EQ(Half(f).bits, reference_half_bits(f)) << "value " << f;
+#else
+  GTEST_SKIP() << "this compiler has no _Float16 to compare with";
+#endif
 }
 
 TEST(Half, EveryBitPatternRoundTrips) {
+#ifdef MINIDL_TEST_HAS_FLOAT16
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     Half h;
     h.bits = static_cast<uint16_t>(bits);
@@ -74,6 +83,9 @@ TEST(Half, EveryBitPatternRoundTrips) {
     ASSERT_EQ(f, static_cast<float>(ref)) << "bits " << bits;
     ASSERT_EQ(Half(f).bits, h.bits) << "bits " << bits;
   }
+#else
+  GTEST_SKIP() << "this compiler has no _Float16 to compare with";
+#endif
 }
 
 TEST(Half, NanStaysNan) {

@@ -60,7 +60,7 @@ TEST(Activation, NoParametersOrBuffers) {
   }
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, ActivationsOnCudaMatchCpu) {
   const Tensor x = from_vector<float>({-4.f, -1.5f, -0.3f, 0.f, 0.2f, 1.f, 3.7f});

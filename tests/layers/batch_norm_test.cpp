@@ -152,7 +152,7 @@ TEST(BatchNorm, GradientsInTrainingByFiniteDifferences) {
   EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>&) { return bn(x); }, {x, bn.weight, bn.bias}));
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, BatchNormOnCudaMatchesCpu) {
   BatchNorm2d cpu(4), gpu(4);

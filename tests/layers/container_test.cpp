@@ -117,7 +117,7 @@ TEST(Sequential, GradcheckThroughLinearTanhLinear) {
   EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>&) { return mlp(x); }, inputs));
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, SequentialCnnOnCudaMatchesCpu) {
   auto make = [] {

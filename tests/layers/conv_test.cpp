@@ -112,7 +112,7 @@ TEST(Conv2d, RejectsBadConfigurations) {
   EXPECT_THROW(conv(zeros({1, 2, 8, 8})), ShapeError);  // 2 channels for 3
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, Conv2dOnCudaMatchesCpu) {
   Conv2d cpu(6, 8, {.kernel_size = 3, .stride = 2, .padding = 1, .groups = 2});

@@ -56,7 +56,7 @@ TEST(Dropout, RejectsBadProbability) {
   EXPECT_THROW(Dropout(-0.5), ValueError);
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, DropoutMaskOnCudaMatchesCpu) {
   Dropout cpu(0.3), gpu(0.3);

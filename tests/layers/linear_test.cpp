@@ -138,7 +138,7 @@ TEST(DropConnectLinear, RejectsBadProbability) {
   EXPECT_THROW(DropConnectLinear(2, 2, -0.1), ValueError);
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, LinearOnCudaMatchesCpu) {
   Linear cpu(33, 17), gpu(33, 17);

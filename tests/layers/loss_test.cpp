@@ -75,7 +75,7 @@ TEST(MSELoss, Reductions) {
   EXPECT_EQ(MSELoss(Reduction::None)(a, b).to_vector<double>(), (std::vector<double>{1, 4, 0}));
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, CrossEntropyOnCudaMatchesCpu) {
   const Tensor logits = randn({16, 10});

@@ -141,5 +141,17 @@ TEST_F(ModuleGpu, DeviceMoveKeepsHandles) {
   EXPECT_EQ(held.to_vector<float>(), (std::vector<float>{0, 1}));
 }
 
+TEST(Module, ToReturnsTheModuleSoCallsChain) {
+  class Scale : public Module {
+   public:
+    Scale() : Module("Scale") { w = register_parameter("w", full({2}, 1.5)); }
+    Tensor w;
+  } m;
+  Module& same = m.to(Device::cpu());
+  EXPECT_EQ(&same, &m);
+  EXPECT_EQ(m.to(DType::Float64).to(Device::cpu()).parameters()[0].dtype(), DType::Float64);
+  EXPECT_EQ(m.w.dtype(), DType::Float64);
+}
+
 }  // namespace
 }  // namespace minidl::nn

@@ -102,7 +102,7 @@ TEST(Pooling, GradientsByFiniteDifferences) {
         << m->type_name();
 }
 
-class LayersGpu : public test::GpuTest {};
+using LayersGpu = test::GpuTest;  // one fixture type: the suite spans the files of layers_tests
 
 TEST_F(LayersGpu, PoolingOnCudaMatchesCpu) {
   const Tensor x = randn({2, 3, 9, 8});

@@ -94,7 +94,9 @@ TEST(FractionalMaxPool2d, MatchesPyTorchForTheSameSamples) {
 TEST(FractionalMaxPool2d, GradientMatchesFiniteDifferences) {
   const Tensor x = test::random_leaf({2, 2, 9, 8}, 3);
   const Tensor samples = rand({2, 2, 2}, {.dtype = DType::Float64});
-  for (const auto& [kernel, size] : {std::pair<Size2, Size2>{2, {5, 4}}, {3, {6, 6}}, {{2, 3}, {1, 5}}}) {
+  for (const auto& kernel_and_size : {std::pair<Size2, Size2>{2, {5, 4}}, {3, {6, 6}}, {{2, 3}, {1, 5}}}) {
+    // Named copies, not a structured binding: clang 14 cannot capture those in a lambda.
+    const Size2 kernel = kernel_and_size.first, size = kernel_and_size.second;
     EXPECT_TRUE(test::gradcheck(
         [&](const std::vector<Tensor>& in) { return fractional_max_pool2d(in[0], kernel, size, samples); },
         {x}));

@@ -196,7 +196,7 @@ TEST(AdaptiveAvgPool2d, MatchesReferenceForDividingAndNonDividingSizes) {
     ASSERT_EQ(y.shape(), Shape({shape[0], shape[1], out.h, out.w}));
     expect_close(y.to_vector<double>(), reference_adaptive(x, out), 1e-12, shape_str(shape));
     const Tensor leaf = random_leaf(shape, ++seed);
-    EXPECT_TRUE(gradcheck([out](const auto& in) { return adaptive_avg_pool2d(in[0], out); }, {leaf}))
+    EXPECT_TRUE(gradcheck([out = out](const auto& in) { return adaptive_avg_pool2d(in[0], out); }, {leaf}))
         << shape_str(shape);
   }
 }
