@@ -55,7 +55,8 @@ Tensor from_vector(const std::vector<T>& values, Shape shape, const Device& devi
     bool* data = host.data<bool>();
     for (std::size_t i = 0; i < values.size(); ++i) data[i] = values[i];
   } else {
-    std::memcpy(host.data_ptr(), values.data(), values.size() * sizeof(T));
+    // An empty vector's data() may be null, and memcpy from null is undefined even for 0 bytes.
+    if (!values.empty()) std::memcpy(host.data_ptr(), values.data(), values.size() * sizeof(T));
   }
   return host.to(device);
 }

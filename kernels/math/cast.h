@@ -27,6 +27,11 @@ MINIDL_HD_INLINE To cast_value(From v) {
     return widen(v) != 0;
   } else if constexpr (is_16bit_float<To>) {
     return To(static_cast<float>(widen(v)));
+  } else if constexpr (std::is_floating_point_v<decltype(widen(v))> && std::is_integral_v<To> &&
+                       sizeof(To) < sizeof(int64_t)) {
+    // Through int64: a float outside a narrow type's range (300 -> uint8) is undefined behaviour
+    // when cast directly; int64 -> narrow integer wraps, as PyTorch's CPU casts do (300 -> 44).
+    return static_cast<To>(static_cast<int64_t>(widen(v)));
   } else {
     return static_cast<To>(widen(v));
   }
