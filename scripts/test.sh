@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The test command (and CI's, through .ci/run): installs what a fresh Debian 12
-# machine lacks, then builds and tests two configurations: the default one in
-# build/ (CUDA compiled when nvcc is found, warnings as errors) and the CPU-only
-# one in build-cpu/; with nvcc, also checks that no fused CUDA kernel spills registers
-# (scripts/ptxas_spills.sh). Exits non-zero on any failure.
-# MINIDL_BUILD_DIR / MINIDL_CPU_BUILD_DIR choose other build folders;
+# machine lacks, then builds and tests, warnings as errors: the default configuration
+# in build/ (gcc, CUDA compiled when nvcc is found; with nvcc, also checks that no fused
+# CUDA kernel spills registers, scripts/ptxas_spills.sh); the clang CPU-only build with
+# AddressSanitizer + UndefinedBehaviorSanitizer in build-san/ (preset `sanitize`: the
+# whole CPU suite, then every fuzz target for MINIDL_FUZZ_SECONDS each, default 60, by
+# scripts/fuzz.sh); and ThreadSanitizer over the threaded code's tests in build-tsan/
+# (preset `tsan`: only the library and tsan_tests are built). Exits non-zero on any failure.
+# MINIDL_BUILD_DIR / MINIDL_SAN_BUILD_DIR / MINIDL_TSAN_BUILD_DIR choose other build folders;
 # `scripts/test.sh --deps-only` only installs the packages (used by gpu_bundle.sh).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 build_dir="${MINIDL_BUILD_DIR:-build}"
-cpu_build_dir="${MINIDL_CPU_BUILD_DIR:-build-cpu}"
+san_build_dir="${MINIDL_SAN_BUILD_DIR:-build-san}"
+tsan_build_dir="${MINIDL_TSAN_BUILD_DIR:-build-tsan}"
+fuzz_seconds="${MINIDL_FUZZ_SECONDS:-60}"
 jobs="$(nproc)"
 packages=(build-essential cmake g++ pkg-config libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libopenblas-dev nlohmann-json3-dev libcli11-dev ccache)
+  libopenblas-dev nlohmann-json3-dev libcli11-dev libpng-dev libjpeg62-turbo-dev ccache
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14)
 
 # ccache (used by the build when present) may share results between clones in different folders.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
@@ -48,18 +54,21 @@ install_packages() {
   rm -f "$apt_log"
 }
 
-# configure_build_test <build dir> <cmake options...>: logs and ctest's JUnit report stay in <build dir>.
+# configure_build_test <build dir> <cmake options...>: logs and ctest's JUnit report stay in
+# <build dir>. $targets (space-separated) limits the build, $ctest_label the tests run.
 configure_build_test() {
-  local dir="$1"
+  local dir="$1" target_options=() label_options=()
   shift
+  [[ -n ${targets:-} ]] && read -ra target_options <<<"--target ${targets}"
+  [[ -n ${ctest_label:-} ]] && label_options=(--label-regex "^${ctest_label}\$")
   log "configure $dir: $*"
   mkdir -p "$dir"
   cmake -S . -B "$dir" -DMINIDL_WERROR=ON "$@" | tee "$dir/configure.log"
-  log "build $dir ($jobs jobs)"
-  cmake --build "$dir" --parallel "$jobs"
+  log "build $dir ($jobs jobs) ${target_options[*]}"
+  cmake --build "$dir" --parallel "$jobs" "${target_options[@]}"
   log "test $dir"
   ctest --test-dir "$dir" --output-on-failure --parallel "$jobs" --no-tests=error --timeout 900 \
-    --output-junit "$root/$dir/ctest-junit.xml" | tee "$dir/ctest.log"
+    "${label_options[@]}" --output-junit "$root/$dir/ctest-junit.xml" | tee "$dir/ctest.log"
 }
 
 # junit_count <build dir> <attribute>: tests / failures / skipped from ctest's JUnit report.
@@ -75,7 +84,7 @@ summary() {
   cuda="$(grep -o 'minidl: CUDA backend [A-Z]*' "$dir/configure.log" | awk '{print $4}')"
   tests="$(junit_count "$dir" tests)" failures="$(junit_count "$dir" failures)"
   skips="$(junit_count "$dir" skipped)"
-  printf '%-12s CUDA %-3s %3dm%02ds  %s\n' "$dir" "$cuda" $((seconds / 60)) $((seconds % 60)) \
+  printf '%-12s CUDA %-3s %3dm%02ds  %s\n' "$dir" "${cuda:-OFF}" $((seconds / 60)) $((seconds % 60)) \
     "$(grep -E '^[0-9]+% tests passed' "$dir/ctest.log")"
   passed=$((passed + tests - failures - skips)) failed=$((failed + failures)) skipped=$((skipped + skips))
 }
@@ -92,13 +101,37 @@ log "ptxas: registers and spills of the fused CUDA kernels ($build_dir/ptxas_spi
 scripts/ptxas_spills.sh >"$build_dir/ptxas_spills.log" 2>&1 || { cat "$build_dir/ptxas_spills.log"; exit 1; }
 tail -n 1 "$build_dir/ptxas_spills.log"
 
-configure_build_test "$cpu_build_dir" -DMINIDL_CUDA=OFF -DMINIDL_BUILD_TESTS=ON \
-  -DMINIDL_BUILD_BENCHMARKS=OFF -DMINIDL_BUILD_EXAMPLES=OFF
-cpu_seconds=$((SECONDS - start - default_seconds))
+# The sanitizers' reports end the test at once (-fno-sanitize-recover), with symbolized stacks.
+symbolizer="$(command -v llvm-symbolizer-14 || command -v llvm-symbolizer || true)"
+[[ -n $symbolizer ]] && export ASAN_SYMBOLIZER_PATH="$symbolizer" TSAN_SYMBOLIZER_PATH="$symbolizer"
+export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+stage_start=$SECONDS
+configure_build_test "$san_build_dir" --preset sanitize
+san_seconds=$((SECONDS - stage_start))
+
+log "fuzz: every target for ${fuzz_seconds}s ($san_build_dir/fuzz-findings/)"
+stage_start=$SECONDS
+scripts/fuzz.sh "$fuzz_seconds" "$san_build_dir" | tee "$san_build_dir/fuzz.log"
+fuzz_seconds_taken=$((SECONDS - stage_start))
+
+# OpenMP's barriers are invisible to ThreadSanitizer: LLVM's Archer tool (libarcher, loaded by
+# the OpenMP runtime through OMPT) tells it about them; scripts/tsan.supp names what is left,
+# inside the OpenMP runtime only.
+archer="$(ls /usr/lib/llvm-14/lib/libarcher.so 2>/dev/null || true)"
+[[ -n $archer ]] && export OMP_TOOL_LIBRARIES="$archer"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp"
+stage_start=$SECONDS
+targets="tsan_tests" ctest_label=tsan configure_build_test "$tsan_build_dir" --preset tsan
+tsan_seconds=$((SECONDS - stage_start))
 
 log "summary (skipped: GPU tests without a GPU)"
 summary "$build_dir" "$default_seconds"
-summary "$cpu_build_dir" "$cpu_seconds"
+summary "$san_build_dir" "$san_seconds"
+printf '%-12s fuzz     %3dm%02ds  %s\n' "fuzz.sh" $((fuzz_seconds_taken / 60)) $((fuzz_seconds_taken % 60)) \
+  "$(grep -c '^[a-z]* .* 0 *0 *0 *0$' "$san_build_dir/fuzz.log") targets clean, ${fuzz_seconds}s each"
+summary "$tsan_build_dir" "$tsan_seconds"
 tail -n 1 "$build_dir/ptxas_spills.log"
+tail -n 5 "$san_build_dir/fuzz.log"
 echo "total time: $((SECONDS - start)) s"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
