@@ -138,21 +138,23 @@ void assign_in_place(const Tensor& target, const Tensor& source) {
   if (impl.autograd) impl.autograd->grad = Tensor();
 }
 
-void Module::to(const Device& device) {
+Module& Module::to(const Device& device) {
   autograd::NoGradGuard no_grad;
   for (const auto* list : {&params_, &buffers_})
     for (const auto& [name, tensor] : *list)
       if (tensor.defined() && tensor.device() != device) assign_in_place(tensor, tensor.to(device));
   for (const auto& entry : children_) entry.second->to(device);
+  return *this;
 }
 
-void Module::to(DType dtype) {
+Module& Module::to(DType dtype) {
   autograd::NoGradGuard no_grad;
   for (const auto* list : {&params_, &buffers_})
     for (const auto& [name, tensor] : *list)
       if (tensor.defined() && is_floating(tensor.dtype()) && tensor.dtype() != dtype)
         assign_in_place(tensor, tensor.to(dtype));
   for (const auto& entry : children_) entry.second->to(dtype);
+  return *this;
 }
 
 void Module::zero_grad(bool set_to_none) {

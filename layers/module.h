@@ -74,9 +74,10 @@ class Module {
   bool eval_locked() const { return eval_locked_; }
 
   /// Moves every parameter and buffer in place: handles held elsewhere (an optimizer) follow.
-  void to(const Device& device);
-  /// Casts floating parameters and buffers in place.
-  void to(DType dtype);
+  /// Returns this module, so calls chain as in PyTorch (model->to(device).train()).
+  Module& to(const Device& device);
+  /// Casts floating parameters and buffers in place; returns this module.
+  Module& to(DType dtype);
   /// Drops every parameter's gradient (set_to_none) or zeroes it.
   void zero_grad(bool set_to_none = true);
   /// Freezes (false) or unfreezes every parameter.
