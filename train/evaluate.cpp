@@ -8,7 +8,7 @@
 
 namespace minidl::train {
 
-Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, const data::Augment& augment,
+Evaluation evaluate(nn::Module& model, const data::ImageDataset& dataset, const data::Augment& augment,
                     EvalOptions options) {
   MINIDL_CHECK(options.batch_size > 0, ValueError, "evaluate: batch_size must be positive");
   autograd::NoGradGuard no_grad;

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "data/augment.h"
-#include "data/dataset.h"
+#include "data/image_dataset.h"
 #include "layers/module.h"
 
 namespace minidl::train {
@@ -23,7 +23,7 @@ struct Evaluation {
 
 /// Loss and accuracy of `model` on every sample of `dataset` (uint8 images, normalized as
 /// `augment` says, on the dataset's device). Leaves the model in training mode afterwards if it was.
-Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, const data::Augment& augment,
+Evaluation evaluate(nn::Module& model, const data::ImageDataset& dataset, const data::Augment& augment,
                     EvalOptions options = {});
 
 }  // namespace minidl::train

@@ -29,9 +29,9 @@ double fit(nn::Module& model, optim::Optimizer& optimizer, optim::lr::Scheduler*
       }
     };
     while (auto batch = loader.next()) {
-      const Tensor x = data::augment(batch->images, options.augment, generator);
+      const Tensor x = data::augment(batch->input, options.augment, generator);
       const Tensor logits = model(x);
-      const Tensor loss = cross_entropy(logits, batch->labels, {.label_smoothing = options.label_smoothing});
+      const Tensor loss = cross_entropy(logits, batch->target, {.label_smoothing = options.label_smoothing});
       if (!watch) {
         LossWatchOptions divergence = options.divergence;
         divergence.reference_floor = std::max(divergence.reference_floor, std::log(static_cast<double>(logits.size(1))));
@@ -42,7 +42,7 @@ double fit(nn::Module& model, optim::Optimizer& optimizer, optim::lr::Scheduler*
       optimizer.step();
       if (schedule) schedule->step();
       if (options.after_step) options.after_step();
-      record_steps(step_metrics.add(loss, logits, batch->labels));
+      record_steps(step_metrics.add(loss, logits, batch->target));
     }
     record_steps(step_metrics.flush());
     last_epoch_loss = images > 0 ? loss_sum / static_cast<double>(images) : 0;

@@ -48,7 +48,7 @@ void fit(nn::Module& model, std::vector<optim::ParamGroup<optim::SGDOptions>> gr
   optim::lr::SequentialLR schedule(
       optimizer,
       {std::make_shared<optim::lr::LinearLR>(optimizer, 0.1, 1.0, warmup),
-       std::make_shared<optim::lr::CosineAnnealingLR>(optimizer, steps - warmup)},
+       std::make_shared<optim::lr::CosineAnnealingLR>(optimizer, std::max<int64_t>(1, steps - warmup))},
       {warmup});
   train::fit(model, optimizer, &schedule, loader,
              {.epochs = epochs, .augment = data::Augment::parse("crop,flip").with(data::Normalization::cifar10()), .label_smoothing = 0.1});
