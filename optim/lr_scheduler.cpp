@@ -38,7 +38,12 @@ std::map<std::string, double> Scheduler::state_dict() const {
 void Scheduler::load_state_dict(const std::map<std::string, double>& state) {
   const auto found = state.find("last_epoch");
   MINIDL_CHECK(found != state.end(), ValueError, "scheduler state has no last_epoch");
-  last_epoch_ = static_cast<int64_t>(found->second);
+  // A file's value: casting a non-integer or out-of-range double to int64 is undefined (fuzzed).
+  const double last_epoch = found->second;
+  MINIDL_CHECK(std::isfinite(last_epoch) && last_epoch == std::floor(last_epoch) && last_epoch >= -1 &&
+                   last_epoch <= 9007199254740992.0,
+               ValueError, "scheduler state: last_epoch ", last_epoch, " is not a whole number in [-1, 2^53]");
+  last_epoch_ = static_cast<int64_t>(last_epoch);
   for (std::size_t g = 0; g < base_lrs_.size(); ++g) {
     const auto base = state.find("base_lr." + std::to_string(g));
     MINIDL_CHECK(base != state.end(), ValueError, "scheduler state has no base_lr.", g);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -145,6 +146,17 @@ TEST(LrScheduler, StateDictResumesExactly) {
   sb.step();
   EXPECT_EQ(b.lr(0), a.lr(0));
   EXPECT_THROW(sb.load_state_dict({}), ValueError);
+}
+// Found by checkpoint_fuzz (tests/fuzz/corpus/checkpoint/regressions/): a last_epoch that is no
+// int64 (7.2e29, NaN, 2.5) must be an error, not an undefined cast.
+TEST(LrScheduler, LoadRejectsALastEpochThatIsNoWholeNumber) {
+  FakeOptimizer o;
+  CosineAnnealingLR s(o, 50);
+  for (double bad : {7.22049e29, std::nan(""), 2.5, -2.0}) {
+    auto state = s.state_dict();
+    state["last_epoch"] = bad;
+    EXPECT_THROW(s.load_state_dict(state), ValueError) << bad;
+  }
 }
 TEST(LrScheduler, EachGroupKeepsItsBase) {
   FakeOptimizer o;
