@@ -127,8 +127,9 @@ void cifar_seeds(const fs::path& dir) {
 }
 
 void metrics_seeds(const fs::path& dir) {
-  train::EpochRecord first{.epoch = 0, .train_loss = 2.25, .train_acc = 0.125, .lr = 0.1};
-  train::EpochRecord second{.epoch = 1, .train_loss = 1.5, .test_loss = 1.75, .test_acc = 0.5, .seconds = 3.5};
+  train::EpochRecord first, second;  // field by field: gcc's -Wextra wants every member of an aggregate
+  first.train_loss = 2.25, first.train_acc = 0.125, first.lr = 0.1;
+  second.epoch = 1, second.train_loss = 1.5, second.test_loss = 1.75, second.test_acc = 0.5, second.seconds = 3.5;
   second.extra["grad_norm"] = 0.75;
   second.text["note"] = "resumed \"here\"\n\t\x01";
   const std::string lines = train::to_json_line(first) + "\n" + train::to_json_line(second) + "\n";
