@@ -79,7 +79,7 @@ build_seconds=$((SECONDS - start))
 stage="$(realpath -m "$build_dir/bundle-stage")"
 rm -rf "$stage" && mkdir -p "$stage"/{bin/tests,bin/bench,bin/examples,bin/tools,lib,src}
 is_elf() { [[ -f $1 && -x $1 && "$(head -c 4 "$1" | od -An -c | tr -d ' ')" == '177ELF' ]]; }
-for f in "$build_dir"/tests/*_test; do is_elf "$f" && cp "$f" "$stage/bin/tests/"; done
+for f in "$build_dir"/tests/*_tests; do is_elf "$f" && cp "$f" "$stage/bin/tests/"; done  # one per tests/ folder
 for f in "$build_dir"/bench/*_bench; do is_elf "$f" && cp "$f" "$stage/bin/bench/"; done
 for d in "$build_dir"/examples/*/; do
   f="$d$(basename "$d")"

@@ -533,7 +533,7 @@ stage_memcheck() {
   sanitizer="$(find_sanitizer)"
   [[ -n $sanitizer ]] || { set_status memcheck "FAILED: compute-sanitizer not found"; return; }
   local programs
-  programs="$(programs_with "$memcheck_filter" | grep -E '/(kernels_|core_ops_|layers_|core_tensor|core_random|data_)')"
+  programs="$(programs_with "$memcheck_filter" | grep -E '/(kernels|core|layers|data)_tests$')"
   # shellcheck disable=SC2086
   if sanitize memcheck memcheck "$1" "$memcheck_filter" $programs; then
     set_status memcheck "ok: $sanitize_result"
@@ -541,17 +541,20 @@ stage_memcheck() {
     set_status memcheck "FAILED: $sanitize_result"
   fi
 }
+# The kernels that share memory between threads of a block (reductions, batch norm, dropout,
+# the loss), by their tests' names: the test programs are one per tests/ folder.
+racecheck_filter='BatchNormGpu.*:DropoutGpu.*:LossGpu.*:ReductionGpu.*:LayersGpu.*BatchNorm*:LayersGpu.*Dropout*:LayersGpu.*CrossEntropy*'
 stage_racecheck() {
   require_gpu racecheck || return
   sanitizer="$(find_sanitizer)"
   [[ -n $sanitizer ]] || { set_status racecheck "FAILED: compute-sanitizer not found"; return; }
   local programs half=$(($1 / 2)) r1 r2 ok=1
-  programs="$(programs_with '*Gpu.*' | grep -E '(reduction|dropout|batch_norm|softmax|loss)_test$')"
+  programs="$(programs_with "$racecheck_filter")"
   # shellcheck disable=SC2086
-  sanitize racecheck racecheck "$half" '*Gpu.*' $programs || ok=0
+  sanitize racecheck racecheck "$half" "$racecheck_filter" $programs || ok=0
   r1="racecheck $sanitize_result"
   # shellcheck disable=SC2086
-  sanitize racecheck synccheck "$(($1 - half))" '*Gpu.*' $programs || ok=0
+  sanitize racecheck synccheck "$(($1 - half))" "$racecheck_filter" $programs || ok=0
   r2="synccheck $sanitize_result"
   if ((ok)); then set_status racecheck "ok: $r1; $r2"; else set_status racecheck "FAILED: $r1; $r2"; fi
 }
