@@ -1,5 +1,5 @@
 // Training-time augmentation and test-time normalization of uint8 image batches into float32
-// (torchvision conventions, docs/FORMULAS.md): random crop with padding or random resized crop,
+// (torchvision conventions, docs/formulas.md): random crop with padding or random resized crop,
 // horizontal flip, color jitter, per-channel normalization, in one pass (kernels/augment.h).
 // The same (seed, offset) gives the same batch on the CPU and on CUDA.
 #pragma once

@@ -1,6 +1,6 @@
 // Backend-neutral augmentation kernel (no autograd): uint8 images [B, C, H, W] to float32
 // [B, C, out_h, out_w] by the per-sample math of kernels/math/augment.h (torchvision conventions,
-// docs/FORMULAS.md). One pass over the batch on either backend (one fused kernel on CUDA), and
+// docs/formulas.md). One pass over the batch on either backend (one fused kernel on CUDA), and
 // sample s draws only from its own Philox blocks, so CPU and CUDA give the same bits.
 #pragma once
 

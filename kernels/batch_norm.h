@@ -1,4 +1,4 @@
-// Batch-norm kernels without autograd (docs/FORMULAS.md; Ioffe & Szegedy 2015): training
+// Batch-norm kernels without autograd (docs/formulas.md; Ioffe & Szegedy 2015): training
 // forward (per-channel Welford statistics in one reduction pass, normalize/scale/shift with
 // optional fused ReLU, running statistics updated in place), inference forward (one pass from
 // the running statistics) and the two-pass backward. Input (N, C) or (N, C, *), contiguous.

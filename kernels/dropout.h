@@ -1,4 +1,4 @@
-// Dropout kernels without autograd (inverted dropout, docs/FORMULAS.md; DropConnect applies
+// Dropout kernels without autograd (inverted dropout, docs/formulas.md; DropConnect applies
 // them to a weight): the forward pass draws the mask from Philox (seed, offset) and scales in
 // one pass, keeping one bit per element (layout in kernels/math/dropout.h); backward reads the
 // bits, or regenerates them from (seed, offset) without any mask memory.

@@ -1,7 +1,7 @@
 // Backend-neutral fused optimizer steps and gradient utilities (no autograd): each call
 // reads param, grad and state once and writes param and state once, in one multi-tensor
 // launch per call on CUDA (kernels/multi_tensor.h) or one OpenMP loop on the CPU. The
-// per-element formulas are kernels/math/optim.h (docs/FORMULAS.md, torch.optim).
+// per-element formulas are kernels/math/optim.h (docs/formulas.md, torch.optim).
 #pragma once
 
 #include <vector>

@@ -1,4 +1,4 @@
-// Batch normalization as torch.nn.BatchNorm1d/2d (Ioffe & Szegedy 2015; docs/FORMULAS.md):
+// Batch normalization as torch.nn.BatchNorm1d/2d (Ioffe & Szegedy 2015; docs/formulas.md):
 // training normalizes with the batch statistics and moves the running ones
 // (running = (1-momentum)*running + momentum*batch, variance unbiased); evaluation uses the
 // running statistics. Parameters weight (1) and bias (0); buffers running_mean (0),

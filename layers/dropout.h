@@ -1,4 +1,4 @@
-// Inverted dropout as a module (torch.nn.Dropout; docs/FORMULAS.md): in training each
+// Inverted dropout as a module (torch.nn.Dropout; docs/formulas.md): in training each
 // element is zeroed with probability drop_prob and the rest scaled by 1 / (1 - drop_prob);
 // in evaluation (eval()) the input passes through unchanged.
 #pragma once

@@ -1,5 +1,5 @@
 // Fractional max pooling as a module, as torch.nn.FractionalMaxPool2d (Graham 2014;
-// docs/FORMULAS.md): each forward pass draws one sample per (sample, channel, axis) from a
+// docs/formulas.md): each forward pass draws one sample per (sample, channel, axis) from a
 // Generator (the same windows on CPU and CUDA for a seed) and pools k x k windows at those
 // pseudo-random positions, in training and evaluation alike, as PyTorch does.
 //   nn::FractionalMaxPool2d pool(2, {.output_ratio = 0.5});   nn::FractionalMaxPool2d(3, {.output_size = {10,

@@ -1,6 +1,6 @@
 // Fully connected layers, as torch.nn.Linear: y = x @ weight^T + bias, weight [out, in],
 // bias [out], both initialized U(-1/sqrt(in), 1/sqrt(in)). DropConnectLinear (Wan et al.
-// 2013; docs/FORMULAS.md) drops each weight with probability drop_prob in training, one mask
+// 2013; docs/formulas.md) drops each weight with probability drop_prob in training, one mask
 // per forward pass shared by the whole batch, and uses the plain weight in evaluation.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Loss modules, as torch.nn's: CrossEntropyLoss (label smoothing ε: (1-ε)(-log p_y) +
-// ε·mean_c(-log p_c), docs/FORMULAS.md) and MSELoss, over core/ops/loss.h. They take two
+// ε·mean_c(-log p_c), docs/formulas.md) and MSELoss, over core/ops/loss.h. They take two
 // inputs, so they are called as loss(logits, targets) rather than through forward().
 #pragma once
 

@@ -1,4 +1,4 @@
-// Stochastic depth (Huang et al. 2016; docs/FORMULAS.md) as modules: nn::StochasticDepth, as
+// Stochastic depth (Huang et al. 2016; docs/formulas.md) as modules: nn::StochasticDepth, as
 // torchvision.ops.StochasticDepth, applied to a residual branch; nn::ResidualBlock, the
 // BasicBlock relu(bn2(conv2(relu(bn1(conv1(x))))) * b/(1-p) + shortcut(x)) whose branch goes
 // through it; and linear_drop_probs, the rule p_l = p_L * l / L for a stack of L blocks.

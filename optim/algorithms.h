@@ -1,5 +1,5 @@
 // The fused first-order algorithms with torch.optim's semantics and defaults
-// (FORMULAS.md), each with an `l1` option (adds l1*sign(p) to the gradient) for
+// (docs/formulas.md), each with an `l1` option (adds l1*sign(p) to the gradient) for
 // L1 / elastic-net regularization:
 //   optim::SGD sgd(model.parameters(), {.lr = 0.1, .momentum = 0.9, .nesterov = true});
 #pragma once

@@ -1,4 +1,4 @@
-// Polyak / exponential moving averaging of a model's parameters (FORMULAS.md:
+// Polyak / exponential moving averaging of a model's parameters (docs/formulas.md:
 // e = decay*e + (1-decay)*p after each step, optionally with a warmup of the decay), one fused launch per update, and
 // evaluation with the averaged weights; plus global-norm gradient clipping.
 #pragma once

@@ -1,5 +1,5 @@
 // Learning-rate schedules with torch.optim.lr_scheduler's semantics and
-// defaults (FORMULAS.md). Each is a closed form lr(e, base_lr) of its step
+// defaults (docs/formulas.md). Each is a closed form lr(e, base_lr) of its step
 // count e; constructing one sets the lr for e = 0, step() advances e by one.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Differentiable batch normalization (Ioffe & Szegedy 2015; docs/FORMULAS.md) with
+// Differentiable batch normalization (Ioffe & Szegedy 2015; docs/formulas.md) with
 // PyTorch's F.batch_norm argument order and defaults, an optional fused ReLU, on CPU and CUDA.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Differentiable inverted dropout and DropConnect (docs/FORMULAS.md; Wan et al. 2013):
+// Differentiable inverted dropout and DropConnect (docs/formulas.md; Wan et al. 2013):
 // in training y = x * m / (1 - drop_prob) with m ~ Bernoulli(1 - drop_prob) drawn from a
 // Generator (Philox, the same bits on CPU and CUDA); in evaluation y = x. Backward reads the
 // forward pass's one-bit-per-element mask.

@@ -1,6 +1,6 @@
 // Differentiable fractional max pooling (Graham 2014; torch.nn.functional.fractional_max_pool2d)
 // over [N, C, H, W] or unbatched [C, H, W] inputs: k x k windows at pseudo-random positions,
-// one sample u in [0, 1) per (sample, channel, axis) placing them (docs/FORMULAS.md). The
+// one sample u in [0, 1) per (sample, channel, axis) placing them (docs/formulas.md). The
 // samples are PyTorch's `_random_samples` [N, C, 2] (width sample first; [1, C, 2] unbatched).
 #pragma once
 

@@ -1,6 +1,6 @@
 // Differentiable softmax, log_softmax and losses, with PyTorch's definitions and
 // defaults (torch.nn.functional). Cross-entropy with label smoothing ε follows
-// docs/FORMULAS.md: (1-ε)(-log p_y) + ε·mean_c(-log p_c), one fused kernel each way.
+// docs/formulas.md: (1-ε)(-log p_y) + ε·mean_c(-log p_c), one fused kernel each way.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Differentiable stochastic depth (Huang et al. 2016; torchvision.ops.stochastic_depth;
-// docs/FORMULAS.md), applied to a residual branch f(x) before it joins the shortcut: in
+// docs/formulas.md), applied to a residual branch f(x) before it joins the shortcut: in
 // training each sample's branch ("row" mode) or the whole batch's ("batch" mode) is kept with
 // probability 1 - p and scaled by 1/(1 - p); in evaluation the branch passes unchanged.
 #pragma once

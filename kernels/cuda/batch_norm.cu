@@ -1,4 +1,4 @@
-// CUDA batch norm (docs/FORMULAS.md). Training forward: one reduction pass over the input,
+// CUDA batch norm (docs/formulas.md). Training forward: one reduction pass over the input,
 // each block folding a chunk of one channel into a Welford state and combining its threads'
 // states with cub::BlockReduce and Chan's combine; a per-channel kernel combines the blocks'
 // partial states, saves mean/invstd and updates the running statistics; a grid-stride pass

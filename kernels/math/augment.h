@@ -1,5 +1,5 @@
 // Data augmentation of uint8 images [C, H, W] into float32, written once for the CPU loop and the
-// fused CUDA kernel (torchvision conventions, docs/FORMULAS.md): random crop with zero or reflect
+// fused CUDA kernel (torchvision conventions, docs/formulas.md): random crop with zero or reflect
 // padding, or random resized crop (bilinear, align_corners=False); horizontal flip; color jitter
 // (brightness, contrast, saturation: blends clamped to [0, 1], in that order); (x/255 - mean)/std.
 // Sample s draws word k of its budget from Philox block offset + s*kAugmentBlocksPerSample + k/4.

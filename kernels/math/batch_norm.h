@@ -1,4 +1,4 @@
-// Batch norm math, written once for both backends (docs/FORMULAS.md): Welford's running
+// Batch norm math, written once for both backends (docs/formulas.md): Welford's running
 // mean/M2 update and Chan et al.'s combine ("Updating formulae and a pairwise algorithm for
 // computing sample variances", 1979), the per-channel finalization (biased variance, inverse
 // std, PyTorch's momentum rule with the unbiased running variance var*n/(n-1)), the
@@ -87,7 +87,7 @@ struct GradSumsAdd {
 };
 
 /// dx = k * (dy - mean_dy - xhat * mean_dy_xhat), xhat = (x - mean) * invstd, k = gamma*invstd:
-/// FORMULAS.md's gamma/sqrt(var+eps)/n * (n*dy - dbeta - xhat*dgamma). In evaluation the
+/// docs/formulas.md's gamma/sqrt(var+eps)/n * (n*dy - dbeta - xhat*dgamma). In evaluation the
 /// statistics are constants and the two mean terms are 0.
 template <typename A> struct InputGradTransform { A mean, invstd, k, mean_dy, mean_dy_xhat; };
 

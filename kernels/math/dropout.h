@@ -1,4 +1,4 @@
-// Inverted dropout, written once for both backends (docs/FORMULAS.md): element i is kept
+// Inverted dropout, written once for both backends (docs/formulas.md): element i is kept
 // when the 32-bit uniform of word i%4 of Philox block offset + i/4 is below 1 - drop_prob
 // (bernoulli_draw of kernels/math/random.h), and y = x * keep / (1 - drop_prob).
 // The mask keeps ONE BIT per element: bit i%32 of 32-bit word i/32, i.e. on our

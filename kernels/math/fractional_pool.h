@@ -1,7 +1,7 @@
 // Fractional max pooling windows (Graham 2014; PyTorch's generate_intervals), written once
 // for both backends: with one sample u in [0, 1) per (plane, axis) and a = (in - k)/(out - 1),
 // window i < out - 1 starts at floor((i+u)*a) - floor(u*a) and the last at in - k
-// (docs/FORMULAS.md). Arithmetic in A (float for float and 16-bit inputs, double for double),
+// (docs/formulas.md). Arithmetic in A (float for float and 16-bit inputs, double for double),
 // as PyTorch's, so windows match it exactly for the same samples.
 #pragma once
 

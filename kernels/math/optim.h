@@ -1,4 +1,4 @@
-// Per-element optimizer updates of torch.optim (docs/FORMULAS.md): SGD (momentum,
+// Per-element optimizer updates of torch.optim (docs/formulas.md): SGD (momentum,
 // dampening, Nesterov), AdaGrad, RMSProp (momentum, centered), Adam/AdamW (amsgrad),
 // each with an optional L1 term l1*sign(p) added to g. Written once for the CPU loops
 // and the CUDA kernels: the per-step scalars (bias corrections, decayed lr) are made in

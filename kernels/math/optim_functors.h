@@ -3,7 +3,7 @@
 // says which lists it reads (kDepth: list 0 = param or grad, then state in order) and
 // writes (kWriteMask); bind<A>() makes the per-step coefficients once per thread (it may
 // read lr and t from device memory), and the bound object updates one element's values.
-// EMA: e = decay*e + (1-decay)*p; clipping: g *= min(1, max_norm/(norm+1e-6)) (FORMULAS.md).
+// EMA: e = decay*e + (1-decay)*p; clipping: g *= min(1, max_norm/(norm+1e-6)) (docs/formulas.md).
 #pragma once
 
 #include <concepts>

@@ -2,7 +2,7 @@
 // "Parallel Random Numbers: As Easy as 1, 2, 3" (SC'11; the Random123 library):
 // ten rounds of a multiply-xor bijection turn (counter, key) into four 32-bit words.
 // Pure integer arithmetic, so the CPU and every GPU compute the same bits.
-// Known answers: docs/FORMULAS.md (tests/kernels/math/philox_test.cpp).
+// Known answers: docs/formulas.md (tests/kernels/math/philox_test.cpp).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Row math of softmax, log_softmax and cross-entropy, written once for the CPU
 // loops and the CUDA kernels. Rows are shifted by their maximum m before exp, so
 // logits of 1e4 never overflow: log Σ exp(z) = m + log Σ exp(z - m).
-// Cross-entropy with label smoothing ε over C classes (docs/FORMULAS.md):
+// Cross-entropy with label smoothing ε over C classes (docs/formulas.md):
 //   loss = (1-ε)(-log p_y) + ε·mean_c(-log p_c),  d loss/dz_j = p_j - (1-ε)[j=y] - ε/C.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Stochastic depth (Huang et al. 2016; torchvision.ops.stochastic_depth; docs/FORMULAS.md):
+// Stochastic depth (Huang et al. 2016; torchvision.ops.stochastic_depth; docs/formulas.md):
 // the residual branch f(x) of a sample is kept with probability 1 - p and scaled by
 // 1/(1 - p), so y = x + f(x) * b/(1 - p) has the expectation of x + f(x); the usual rule
 // gives block l of L the drop probability p_l = p_L * l / L. The keep draws themselves are

@@ -1,6 +1,6 @@
 // examples/optimizer_paths: marching squares against closed-form level sets (circle,
 // line, a saddle cell), the surfaces' autograd against hand-derived gradients, each
-// optimizer's first step against FORMULAS.md, the lecture's claims on the pictures'
+// optimizer's first step against docs/formulas.md, the lecture's claims on the pictures'
 // paths (SGD zig-zags, stalls at the saddle where momentum escapes), and the SVG/CSV output.
 // (tests/CMakeLists.txt compiles the example's sources but main.cpp into this program.)
 #include <gtest/gtest.h>
@@ -129,7 +129,7 @@ TEST(OptimizerPaths, SurfacesMatchClosedFormsOnTheGridAndAlongPaths) {
 }
 
 TEST(OptimizerPaths, FirstStepOfEachAlgorithmFollowsItsFormula) {
-  // On the quadratic from (-9, 2) the gradient is g = (-9, 40). First steps (FORMULAS.md):
+  // On the quadratic from (-9, 2) the gradient is g = (-9, 40). First steps (docs/formulas.md):
   // SGD lr*g; momentum b = g so lr*g; Nesterov g + mu*b = 1.9 g; AdaGrad lr*g/|g| = lr*sign;
   // RMSProp v = 0.01 g^2 so 10 lr*sign; Adam m/sqrt(v) after bias correction = sign.
   const Surface s = ill_conditioned_quadratic();

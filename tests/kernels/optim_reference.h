@@ -1,5 +1,5 @@
 // Float64 references of the optimizer steps for the kernel tests, written from the
-// textbook forms of docs/FORMULAS.md independently of kernels/math/optim.h (Adam with
+// textbook forms of docs/formulas.md independently of kernels/math/optim.h (Adam with
 // bias-corrected moments m/(1-b1^t) and v/(1-b2^t); AdaGrad's decayed lr spelled out),
 // plus the inputs shared with tests/kernels/golden/make_optim_golden.py.
 #pragma once

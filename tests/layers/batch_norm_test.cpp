@@ -1,6 +1,6 @@
 // BatchNorm1d/2d: PyTorch's parameter and buffer names and initial values; training
 // normalizes by batch statistics (checked by hand) and moves the running statistics by
-// FORMULAS.md's rule; evaluation uses the running statistics and leaves them alone; the
+// docs/formulas.md's rule; evaluation uses the running statistics and leaves them alone; the
 // cumulative-average momentum; affine and track_running_stats off; CUDA against CPU.
 #include "layers/batch_norm.h"
 

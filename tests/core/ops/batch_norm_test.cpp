@@ -1,5 +1,5 @@
 // batch_norm() against a float64 nested-loop reference written here (forward, running
-// statistics over several steps, backward by FORMULAS.md's closed form), float64 finite
+// statistics over several steps, backward by docs/formulas.md's closed form), float64 finite
 // differences (gradcheck) for input/weight/bias, evaluation mode, a mean of 1e4 in float32,
 // the N*H*W = 1 error; BatchNormGpu: CUDA against the CPU within tolerance.
 #include "core/ops/batch_norm.h"
@@ -85,7 +85,7 @@ struct ReferenceGrads {
   Values dx, dw, db;
 };
 
-// FORMULAS.md: dbeta = sum dy, dgamma = sum dy*xhat, dx = gamma/sqrt(var+eps)/n * (n*dy - dbeta -
+// docs/formulas.md: dbeta = sum dy, dgamma = sum dy*xhat, dx = gamma/sqrt(var+eps)/n * (n*dy - dbeta -
 // xhat*dgamma) in training, gamma/sqrt(var+eps) * dy in evaluation; dy masked by y > 0 with ReLU.
 ReferenceGrads reference_backward(const Values& x, const Values& dy_in, const Shape& shape, const Values& w,
                                   const Reference& fwd, bool training, double eps, bool relu) {

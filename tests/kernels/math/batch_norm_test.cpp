@@ -1,6 +1,6 @@
 // The batch-norm math of kernels/math/batch_norm.h against independent references: Welford
 // and Chan's combine against two-pass float64 sums, the running-statistics rule against
-// FORMULAS.md by hand, the backward against central differences, the index walker against
+// docs/formulas.md by hand, the backward against central differences, the index walker against
 // division, and the reduction split's invariants.
 #include "kernels/math/batch_norm.h"
 

@@ -1,5 +1,5 @@
 // Philox4x32-10 against the known answers published with Random123 (Salmon et
-// al. 2011; docs/FORMULAS.md), and the (seed, counter) -> (key, counter) layout.
+// al. 2011; docs/formulas.md), and the (seed, counter) -> (key, counter) layout.
 #include "kernels/math/philox.h"
 
 #include <gtest/gtest.h>

@@ -30,7 +30,7 @@ long double naive_log_sum_exp(const std::vector<double>& row) {
   return std::log(total);
 }
 
-// (1-ε)(-log p_y) + ε mean_c(-log p_c), straight from docs/FORMULAS.md.
+// (1-ε)(-log p_y) + ε mean_c(-log p_c), straight from docs/formulas.md.
 long double reference_loss(const std::vector<double>& row, int64_t target, double smoothing) {
   const long double lse = naive_log_sum_exp(row);
   long double mean_nll = 0;

@@ -49,7 +49,7 @@ CASES = {
 
 
 def inverse_sqrt(warmup):
-    # Not in torch.optim: the closed form of FORMULAS.md, evaluated in float64 here.
+    # Not in torch.optim: the closed form of docs/formulas.md, evaluated in float64 here.
     return [0.1 * e / warmup if e < warmup else 0.1 * math.sqrt(warmup / e) for e in range(STEPS + 1)]
 
 
