@@ -40,7 +40,7 @@ tar -xzf gpu-bundle/payload.tar.gz -O ./NEEDED >/tmp/minidl-needed.$$
 copied=()
 while read -r name; do
   [[ $name == libcuda.so* ]] && continue
-  path="$(ldconfig -p | awk -v n="$name" '$1 == n {print $NF; exit}')"
+  path="$(ldconfig -p | awk -v n="$name" '$1 == n && !found {print $NF; found = 1}')"
   [[ -z $path ]] && for d in /usr/local/cuda/lib64 /usr/local/lib /usr/lib/x86_64-linux-gnu; do
     [[ -e $d/$name ]] && path="$d/$name" && break
   done

@@ -304,7 +304,7 @@ find_lib() {
     /usr/lib/x86_64-linux-gnu /usr/local/lib; do
     [[ -e $d/$name ]] && { echo "$d|toolkit or system"; return; }
   done
-  d="$(ldconfig -p 2>/dev/null | awk -v n="$name" '$1 == n {print $NF; exit}')"
+  d="$(ldconfig -p 2>/dev/null | awk -v n="$name" '$1 == n && !found {print $NF; found = 1}')"
   [[ -n $d ]] && { echo "$(dirname "$d")|loader cache"; return; }
   while read -r d; do
     [[ -e $d/$name ]] && { echo "$d|PyTorch wheel"; return; }
