@@ -5,16 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/text.h"
 #include "kernels/augment.h"
 
 namespace minidl::data {
 namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -55,11 +50,11 @@ Augment Augment::parse(std::string_view names) {
       config.jitter = true;
     } else if (name != "none" && !name.empty()) {
       throw ValueError(::minidl::detail::str_cat("augment: unknown augmentation '", name,
-                                                 "'; known: ", joined(known_names())));
+                                                 "'; known: ", detail::join(known_names())));
     }
   }
   MINIDL_CHECK(!(config.crop && config.resized_crop), ValueError,
-               "augment: crop and resized-crop are alternatives, choose one (known: ", joined(known_names()),
+               "augment: crop and resized-crop are alternatives, choose one (known: ", detail::join(known_names()),
                ")");
   return config;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/autograd.h"
+#include "core/text.h"
 #include "kernels/optim.h"
 #include "optim/optimizer.h"
 
@@ -129,9 +130,8 @@ template <typename Options> class FusedOptimizer : public OptimizerBase<Options>
     }
     for (const auto& entry : saved)
       if (!known.count(entry.first)) problems.push_back("unexpected " + entry.first);
-    std::string listed;
-    for (const std::string& problem : problems) listed += (listed.empty() ? "" : ", ") + problem;
-    MINIDL_CHECK(problems.empty(), ValueError, "optimizer state does not fit this optimizer: ", listed);
+    MINIDL_CHECK(problems.empty(), ValueError, "optimizer state does not fit this optimizer: ",
+                 detail::join(problems));
 
     for (std::size_t g = 0; g < this->groups_.size(); ++g) {
       auto& group = this->groups_[g];

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/io/escape.h"
+#include "core/text.h"
 
 namespace minidl::train {
 namespace {
@@ -62,12 +63,6 @@ io::TensorMap with_prefix_removed(const io::TensorMap& tensors, const std::strin
   io::TensorMap out;
   for (auto it = tensors.lower_bound(prefix); it != tensors.end() && starts_with(it->first, prefix); ++it)
     out.emplace(it->first.substr(prefix.size()), it->second);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
 }
 
@@ -154,8 +149,10 @@ void load_checkpoint(const io::Safetensors& file, const std::string& path, Train
   const io::TensorMap optimizer = with_prefix_removed(file.tensors, "optimizer.");
   if (state.optimizer && optimizer.empty()) problems.push_back("no optimizer state (optimizer.*)");
   std::map<std::string, double> scheduler;
+  const std::map<std::string, double> scheduler_keys =
+      state.scheduler ? state.scheduler->state_dict() : std::map<std::string, double>{};
   if (state.scheduler) {
-    for (const auto& [key, unused] : state.scheduler->state_dict()) {
+    for (const auto& [key, unused] : scheduler_keys) {
       const auto found = file.tensors.find("scheduler." + key);
       if (found == file.tensors.end() || found->second.numel() != 1)
         problems.push_back("missing scheduler." + key);
@@ -172,7 +169,7 @@ void load_checkpoint(const io::Safetensors& file, const std::string& path, Train
     const bool expected =
         starts_with(key, "model.") || starts_with(key, "optimizer.") || starts_with(key, "extra.") ||
         (starts_with(key, "scheduler.") &&
-         (!state.scheduler || state.scheduler->state_dict().count(key.substr(std::string("scheduler.").size()))));
+         (!state.scheduler || scheduler_keys.count(key.substr(std::string("scheduler.").size()))));
     if (!expected) problems.push_back("unexpected " + io::escaped(key));
   }
   std::vector<std::pair<Device, GeneratorState>> generators;
@@ -186,7 +183,7 @@ void load_checkpoint(const io::Safetensors& file, const std::string& path, Train
     if (!file.metadata.count(generator_key(Device::cpu()))) problems.push_back("no CPU generator state");
   }
   MINIDL_CHECK(problems.empty(), ValueError, "checkpoint ", path, " does not fit this training state: ",
-               join(problems));
+               detail::join(problems));
 
   // Then restore; the optimizer goes first since only it validates its own entries.
   try {

@@ -11,6 +11,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/text.h"
 #include "data/augment.h"
 #include "models/registry.h"
 #include "train/checkpoint.h"
@@ -262,8 +263,7 @@ std::vector<std::string> check_before_work(const Config& c) {
   bool architecture = false;
   const std::vector<std::string> conflicts =
       resume_conflicts({metadata.begin(), metadata.end()}, c, &architecture);
-  std::string listed;
-  for (const std::string& conflict : conflicts) listed += (listed.empty() ? "" : ", ") + conflict;
+  const std::string listed = minidl::detail::join(conflicts);
   MINIDL_CHECK(!architecture, minidl::ValueError, "--resume ", c.resume,
                " was written for another model (", listed, "); its weights cannot continue in this one");
   MINIDL_CHECK(conflicts.empty() || c.resume_override, minidl::ValueError, "--resume ", c.resume,
